@@ -1,0 +1,19 @@
+import type { Distribution } from './options.js';
+
+/** The one place every default lives; ClientOptions documents each. */
+export const DEFAULT_OPTIONS = {
+  servers: '127.0.0.1:11211',
+  authDialect: 'auto',
+  tls: false,
+  keyPrefix: '',
+  hashLongKeys: false,
+  ttl: 0,
+  maxValueSize: 1024 * 1024,
+  connectTimeout: 2000,
+  commandTimeout: 1000,
+  retryDelay: 100,
+  maxRetryDelay: 5000,
+  distribution: 'ketama' as Distribution,
+  maxKeysPerGet: 100,
+  keepAlive: true,
+} as const;

@@ -1,0 +1,90 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { AuthDialect } from '../auth/dialects.js';
+import type { Codec } from '../codec/codec.js';
+import type { ServerAddressInput } from './server-address.js';
+
+/** How keys are spread over several servers. */
+export type Distribution = 'ketama' | 'modula';
+
+/** Environment variables as `process.env` holds them. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Every option of {@link createClient}, with its default. Defaults live in one object,
+ * `DEFAULT_OPTIONS` (config/defaults.ts). Explicit options win over the environment.
+ *
+ * @typeParam In - what `set` accepts (decided by `codec`).
+ * @typeParam Out - what `get` returns (decided by `codec`).
+ */
+export interface ClientOptions<In = unknown, Out = In> {
+  /**
+   * The servers: `'host:port[:weight]'` strings (`[::1]:11211` for IPv6, a bare host means port
+   * 11211), `{ host, port, weight }` objects, or one comma- or space-separated string. A
+   * `memcache://user:pass@host:port,host2:port` URL is accepted here too (`memcaches://` = TLS).
+   * @default from `MEMCACHIER_SERVERS` / `MEMCACHE_SERVERS`, else `'127.0.0.1:11211'`
+   */
+  servers?: string | ReadonlyArray<string | ServerAddressInput> | undefined;
+  /**
+   * A `memcache://user:pass@host:port,host2:port` URL (`memcaches://` turns TLS on). Its servers
+   * and credentials are used unless `servers`, `username` or `password` are given too.
+   */
+  url?: string | undefined;
+  /** Username for the pseudo-set login. @default from `MEMCACHIER_USERNAME` / `MEMCACHE_USERNAME` */
+  username?: string | undefined;
+  /** Password for the pseudo-set login. @default from `MEMCACHIER_PASSWORD` / `MEMCACHE_PASSWORD` */
+  password?: string | undefined;
+  /** IronCache credentials. @default from `IRON_TOKEN`, `IRON_PROJECT_ID`, `IRON_CACHE` */
+  ironcache?: { token: string; projectId: string; cacheName: string } | undefined;
+  /**
+   * Which pseudo-set dialect logs in; `auto` tries MemCachier's form, then memcached's `-Y` form.
+   * @default `MEMCACHE_AUTH_DIALECT`, else `'auto'` (`'ironcache'` when IronCache credentials are set)
+   */
+  authDialect?: AuthDialect | undefined;
+  /**
+   * TLS: `true` for Node's defaults (certificates verified against the system CAs), or Node
+   * `tls.connect` options (`ca`, `cert`, `key`, `servername`, …). @default false
+   */
+  tls?: boolean | TlsConnectionOptions | undefined;
+  /** Prepended to every key as sent (after `keyFunction`). @default '' */
+  keyPrefix?: string | undefined;
+  /**
+   * Maps a caller's key to the key sent (before `keyPrefix`); `djangoKeyFunction()` makes Django's
+   * `prefix:version:key`. @default the identity
+   */
+  keyFunction?: ((key: string) => string) | undefined;
+  /**
+   * Send keys over 250 bytes as `keyPrefix + 'sha256:' + base64url(sha256(key))` instead of
+   * rejecting them. Keys with whitespace or control characters are still rejected. @default false
+   */
+  hashLongKeys?: boolean | undefined;
+  /** Default TTL in seconds for writes: 0 = never expire; over 30 days is sent as a Unix time. @default 0 */
+  ttl?: number | undefined;
+  /** Largest value in bytes; larger ones are refused before anything is written. @default 1048576 */
+  maxValueSize?: number | undefined;
+  /** How long a TCP (and TLS) connect may take, in ms. @default 2000 */
+  connectTimeout?: number | undefined;
+  /**
+   * How long a command may wait for its reply, in ms, counted from the call (so time spent
+   * connecting counts). When the oldest command of a connection times out, every command sent on
+   * it fails with a timeout and the connection is reset, since later replies can no longer be
+   * matched. @default 1000
+   */
+  commandTimeout?: number | undefined;
+  /** First delay before reconnecting to a server that failed, in ms; doubles per failure, with jitter. @default 100 */
+  retryDelay?: number | undefined;
+  /** Longest delay between reconnect attempts, in ms. @default 5000 */
+  maxRetryDelay?: number | undefined;
+  /** How keys are spread over several servers: libmemcached-compatible ketama, or modula. @default 'ketama' */
+  distribution?: Distribution | undefined;
+  /** Most keys per coalesced `get` line (proxies limit line length). @default 100 */
+  maxKeysPerGet?: number | undefined;
+  /** TCP keep-alive on server sockets. @default true */
+  keepAlive?: boolean | undefined;
+  /** Values to bytes + flags and back. @default defaultCodec */
+  codec?: Codec<In, Out> | undefined;
+  /**
+   * Where to read `MEMCACHE_*` / `MEMCACHIER_*` / `IRON_*` variables; `false` ignores the
+   * environment. @default process.env
+   */
+  env?: Environment | false | undefined;
+}

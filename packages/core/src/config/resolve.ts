@@ -1,0 +1,188 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { AuthDialect, Credentials } from '../auth/dialects.js';
+import { AUTH_DIALECTS } from '../auth/dialects.js';
+import type { Codec } from '../codec/codec.js';
+import { defaultCodec } from '../codec/default-codec.js';
+import { ConfigError } from '../errors.js';
+import { keyProblem } from '../protocol/keys.js';
+import { DEFAULT_OPTIONS } from './defaults.js';
+import { readEnvironment } from './env.js';
+import type { ClientOptions, Distribution } from './options.js';
+import { normalizeServer, parseServerList, type ServerAddress } from './server-address.js';
+import { isMemcacheUrl, parseMemcacheUrl } from './url.js';
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedConfig<In, Out> {
+  servers: ServerAddress[];
+  credentials: Credentials | undefined;
+  authDialect: AuthDialect;
+  tls: TlsConnectionOptions | undefined;
+  keyPrefix: string;
+  keyFunction: ((key: string) => string) | undefined;
+  hashLongKeys: boolean;
+  ttl: number;
+  maxValueSize: number;
+  connectTimeout: number;
+  commandTimeout: number;
+  retryDelay: number;
+  maxRetryDelay: number;
+  distribution: Distribution;
+  maxKeysPerGet: number;
+  keepAlive: boolean;
+  codec: Codec<In, Out>;
+  /** Where each setting came from: an option name, an environment variable, or 'default'. */
+  sources: Record<'servers' | 'username' | 'password' | 'tls' | 'authDialect', string>;
+}
+
+/** Applies the environment and the defaults to `options`; throws ConfigError on anything invalid. */
+export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): ResolvedConfig<In, Out> {
+  const env = options.env === false ? {} : readEnvironment(options.env ?? process.env);
+  const url = options.url === undefined ? undefined : parseMemcacheUrl(options.url, 'options.url');
+  const sources = {
+    servers: 'default',
+    username: 'default',
+    password: 'default',
+    tls: 'default',
+    authDialect: 'default',
+  };
+
+  let servers: ServerAddress[] | undefined;
+  let serversUrl: ReturnType<typeof parseMemcacheUrl> | undefined;
+  if (typeof options.servers === 'string' && isMemcacheUrl(options.servers)) {
+    serversUrl = parseMemcacheUrl(options.servers, 'options.servers');
+    servers = serversUrl.servers;
+  } else if (typeof options.servers === 'string') {
+    servers = parseServerList(options.servers, 'options.servers');
+  } else if (options.servers !== undefined) {
+    servers = options.servers.flatMap((entry, i) =>
+      typeof entry === 'string'
+        ? parseServerList(entry, `options.servers[${i}]`)
+        : [normalizeServer(entry, `options.servers[${i}]`)],
+    );
+    if (servers.length === 0) throw new ConfigError('options.servers: no servers given');
+  }
+  const fromUrl = serversUrl ?? url;
+  const pick = <T>(key: keyof typeof sources, ...candidates: [T | undefined, string][]): T | undefined => {
+    for (const [value, source] of candidates) {
+      if (value !== undefined) {
+        sources[key] = source;
+        return value;
+      }
+    }
+    return undefined;
+  };
+  const urlName = serversUrl !== undefined ? 'options.servers' : 'options.url';
+  const resolvedServers =
+    pick(
+      'servers',
+      [servers, 'options.servers'],
+      [url?.servers, 'options.url'],
+      [env.servers?.value, env.servers?.source ?? ''],
+    ) ?? parseServerList(DEFAULT_OPTIONS.servers, 'default');
+  const username = pick<string>(
+    'username',
+    [options.username, 'options.username'],
+    [fromUrl?.username, urlName],
+    [env.username?.value, env.username?.source ?? ''],
+  );
+  const password = pick<string>(
+    'password',
+    [options.password, 'options.password'],
+    [fromUrl?.password, urlName],
+    [env.password?.value, env.password?.source ?? ''],
+  );
+  const tlsOption = pick<boolean | TlsConnectionOptions>(
+    'tls',
+    [options.tls, 'options.tls'],
+    [fromUrl?.tls === true ? true : undefined, urlName],
+    [env.tls?.value, env.tls?.source ?? ''],
+  );
+  const ironcache = options.ironcache ?? env.ironcache?.value;
+  const authDialect =
+    pick<AuthDialect>(
+      'authDialect',
+      [options.authDialect, 'options.authDialect'],
+      [env.authDialect?.value, env.authDialect?.source ?? ''],
+    ) ?? (ironcache !== undefined && username === undefined ? 'ironcache' : DEFAULT_OPTIONS.authDialect);
+  if (!AUTH_DIALECTS.includes(authDialect)) {
+    throw new ConfigError(
+      `options.authDialect: unknown dialect "${authDialect}"; use ${AUTH_DIALECTS.join(', ')}`,
+    );
+  }
+
+  return {
+    servers: resolvedServers,
+    credentials: buildCredentials(authDialect, username, password, ironcache, sources),
+    authDialect,
+    tls: tlsOption === undefined || tlsOption === false ? undefined : tlsOption === true ? {} : tlsOption,
+    keyPrefix: options.keyPrefix ?? DEFAULT_OPTIONS.keyPrefix,
+    keyFunction: options.keyFunction,
+    hashLongKeys: options.hashLongKeys ?? DEFAULT_OPTIONS.hashLongKeys,
+    ttl: checkNumber('ttl', options.ttl ?? DEFAULT_OPTIONS.ttl, -Infinity),
+    maxValueSize: checkNumber('maxValueSize', options.maxValueSize ?? DEFAULT_OPTIONS.maxValueSize, 1),
+    connectTimeout: checkNumber(
+      'connectTimeout',
+      options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout,
+      1,
+    ),
+    commandTimeout: checkNumber(
+      'commandTimeout',
+      options.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout,
+      1,
+    ),
+    retryDelay: checkNumber('retryDelay', options.retryDelay ?? DEFAULT_OPTIONS.retryDelay, 0),
+    maxRetryDelay: checkNumber('maxRetryDelay', options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay, 0),
+    distribution: checkDistribution(options.distribution ?? DEFAULT_OPTIONS.distribution),
+    maxKeysPerGet: checkNumber('maxKeysPerGet', options.maxKeysPerGet ?? DEFAULT_OPTIONS.maxKeysPerGet, 1),
+    keepAlive: options.keepAlive ?? DEFAULT_OPTIONS.keepAlive,
+    codec: options.codec ?? (defaultCodec as unknown as Codec<In, Out>),
+    sources,
+  };
+}
+
+function buildCredentials(
+  dialect: AuthDialect,
+  username: string | undefined,
+  password: string | undefined,
+  ironcache: { token: string; projectId: string; cacheName: string } | undefined,
+  sources: Record<string, string>,
+): Credentials | undefined {
+  if (dialect === 'ironcache') {
+    if (ironcache === undefined) {
+      throw new ConfigError(
+        'authDialect is "ironcache" but no IronCache credentials (IRON_TOKEN, IRON_PROJECT_ID) are set',
+      );
+    }
+    for (const [name, value] of Object.entries(ironcache)) {
+      if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
+        throw new ConfigError(`ironcache.${name} must be a non-empty string without whitespace`);
+      }
+    }
+    return { kind: 'ironcache', ...ironcache };
+  }
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined)
+    throw new ConfigError(`a password is set (${sources['password']}) but no username`);
+  if (password === undefined)
+    throw new ConfigError(`a username is set (${sources['username']}) but no password`);
+  // The username travels as a key (memcachier dialect) and space-separated (memcached dialect).
+  const problem = keyProblem(username);
+  if (problem !== undefined) throw new ConfigError(`username (${sources['username']}) ${problem}`);
+  if (/[\r\n]/.test(password))
+    throw new ConfigError(`password (${sources['password']}) contains a line break`);
+  return { kind: 'password', username, password };
+}
+
+function checkNumber(name: string, value: number, min: number): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
+    throw new ConfigError(`options.${name} must be a number ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkDistribution(value: Distribution): Distribution {
+  if (value !== 'ketama' && value !== 'modula') {
+    throw new ConfigError(`options.distribution must be 'ketama' or 'modula', got ${String(value)}`);
+  }
+  return value;
+}

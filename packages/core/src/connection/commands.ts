@@ -1,0 +1,160 @@
+import { ProtocolError } from '../errors.js';
+import { errorReply } from '../protocol/replies.js';
+
+/**
+ * A command on its way through a connection: its bytes, its deadline, and how it reads its reply.
+ * `onLine`/`onValue` are fed the parser's items while this command is at the head of the queue;
+ * `onLine` returns true once the reply is complete. An unexpected reply throws a ProtocolError, which
+ * resets the connection. `fail` settles the command when the connection cannot deliver a reply.
+ */
+export interface Command {
+  readonly bytes: Buffer;
+  /** Epoch ms after which the command has timed out; set when it is queued. */
+  deadline: number;
+  onLine(line: string, server: string): boolean;
+  onValue(key: string, flags: number, data: Buffer, cas: string | undefined, server: string): void;
+  fail(error: Error): void;
+}
+
+/** A command that settles one promise. */
+abstract class SingleReplyCommand<T> implements Command {
+  deadline = 0;
+  readonly promise: Promise<T>;
+  protected resolve!: (value: T) => void;
+  protected reject!: (error: Error) => void;
+
+  constructor(readonly bytes: Buffer) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  abstract onLine(line: string, server: string): boolean;
+
+  onValue(key: string): void {
+    throw new ProtocolError(`unexpected VALUE ${key} in reply to ${describe(this.bytes)}`);
+  }
+
+  fail(error: Error): void {
+    this.reject(error);
+  }
+
+  /** Settles with an error reply if `line` is one; otherwise the reply is not a reply to this command. */
+  protected errorOrUnexpected(line: string, server: string): true {
+    const error = errorReply(line, server);
+    if (error === undefined) {
+      throw new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to ${describe(this.bytes)}`, {
+        server,
+      });
+    }
+    this.reject(error);
+    return true;
+  }
+}
+
+/**
+ * Commands answered by one status word: storage (`STORED` vs `NOT_STORED`/`EXISTS`/`NOT_FOUND`),
+ * `delete` (`DELETED`/`NOT_FOUND`), `touch` (`TOUCHED`/`NOT_FOUND`). The negative answers are results
+ * (false), not errors.
+ */
+export class StatusCommand extends SingleReplyCommand<boolean> {
+  constructor(
+    bytes: Buffer,
+    private readonly success: string,
+  ) {
+    super(bytes);
+  }
+
+  onLine(line: string, server: string): boolean {
+    if (line === this.success) this.resolve(true);
+    else if (line === 'NOT_STORED' || line === 'EXISTS' || line === 'NOT_FOUND') this.resolve(false);
+    else return this.errorOrUnexpected(line, server);
+    return true;
+  }
+}
+
+/** `incr`/`decr`: the new value as decimal text, or undefined for `NOT_FOUND`. */
+export class ArithmeticCommand extends SingleReplyCommand<string | undefined> {
+  onLine(line: string, server: string): boolean {
+    // memcached < 1.4.? padded the reply with spaces; trim to be safe.
+    const text = line.trimEnd();
+    if (/^\d+$/.test(text)) this.resolve(text);
+    else if (line === 'NOT_FOUND') this.resolve(undefined);
+    else return this.errorOrUnexpected(line, server);
+    return true;
+  }
+}
+
+/** `flush_all`, `verbosity`: answered `OK`. */
+export class OkCommand extends SingleReplyCommand<void> {
+  onLine(line: string, server: string): boolean {
+    if (line === 'OK') this.resolve();
+    else return this.errorOrUnexpected(line, server);
+    return true;
+  }
+}
+
+/** `version`: answered `VERSION <text>`. */
+export class VersionCommand extends SingleReplyCommand<string> {
+  onLine(line: string, server: string): boolean {
+    if (line.startsWith('VERSION ')) this.resolve(line.slice(8));
+    else return this.errorOrUnexpected(line, server);
+    return true;
+  }
+}
+
+/**
+ * `stats [group]`: `STAT <name> <value>` lines until `END`. `stats reset` answers `RESET` and
+ * `stats detail on` answers `OK`; both end the reply. Lines of other shapes (`ITEM …` from
+ * `stats cachedump`) are kept under their own text with an empty value.
+ */
+export class StatsCommand extends SingleReplyCommand<Record<string, string>> {
+  private readonly stats: Record<string, string> = {};
+
+  onLine(line: string, server: string): boolean {
+    if (line.startsWith('STAT ')) {
+      const space = line.indexOf(' ', 5);
+      if (space === -1) this.stats[line.slice(5)] = '';
+      else this.stats[line.slice(5, space)] = line.slice(space + 1);
+      return false;
+    }
+    if (line === 'END' || line === 'RESET' || line === 'OK') {
+      this.resolve(this.stats);
+      return true;
+    }
+    if (errorReply(line, server) !== undefined) return this.errorOrUnexpected(line, server);
+    this.stats[line] = '';
+    return false;
+  }
+}
+
+/** A login pseudo-set; its reply is handed to the connection's login flow. */
+export class LoginCommand implements Command {
+  deadline = 0;
+  constructor(
+    readonly bytes: Buffer,
+    private readonly onReply: (line: string) => void,
+    private readonly onFail: (error: Error) => void,
+  ) {}
+
+  onLine(line: string): boolean {
+    this.onReply(line);
+    return true;
+  }
+
+  onValue(key: string): void {
+    throw new ProtocolError(`unexpected VALUE ${key} in reply to a login`);
+  }
+
+  fail(error: Error): void {
+    this.onFail(error);
+  }
+}
+
+/** The command's verb for messages, never its arguments (a value or credential may follow). */
+export function describe(bytes: Buffer): string {
+  const space = bytes.indexOf(0x20);
+  const end = space === -1 || space > 16 ? Math.min(bytes.length, 16) : space;
+  return `"${bytes.toString('latin1', 0, end).trim()}"`;
+}

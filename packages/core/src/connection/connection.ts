@@ -1,0 +1,420 @@
+import type { Socket } from 'node:net';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { LoginFlow } from '../auth/login.js';
+import { formatAddress, type ServerAddress } from '../config/server-address.js';
+import {
+  AuthError,
+  ClientClosedError,
+  ConnectionError,
+  MemwireError,
+  ProtocolError,
+  TimeoutError,
+} from '../errors.js';
+import { encodeQuit, encodeRetrieval, type RetrievalVerb } from '../protocol/encoder.js';
+import { ReplyParser, type ReplySink } from '../protocol/parser.js';
+import { backoffDelay } from './backoff.js';
+import { CommandQueue } from './command-queue.js';
+import { type Command, LoginCommand } from './commands.js';
+import { type GetSink, RetrievalCommand } from './retrieval.js';
+import { openSocket } from './socket.js';
+
+export interface ConnectionSettings {
+  server: ServerAddress;
+  tls: TlsConnectionOptions | undefined;
+  connectTimeout: number;
+  commandTimeout: number;
+  retryDelay: number;
+  maxRetryDelay: number;
+  keepAlive: boolean;
+  maxKeysPerGet: number;
+  /** The pseudo-set login to run first on every new socket, if the server needs one. */
+  login: LoginFlow | undefined;
+}
+
+/**
+ * - idle: no socket; the next command connects (unless the server is backing off).
+ * - connecting / authenticating: commands wait, unwritten, until the socket is ready and logged in.
+ * - ready: commands are written as they come (batched per tick) and pipelined.
+ * - closed: close() was called; every command fails with ClientClosedError.
+ */
+type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
+
+/** Big enough batches are written without copying them together first. */
+const CONCAT_LIMIT = 64 * 1024;
+
+/**
+ * One pipelined connection to one server: wires a socket, the reply parser and the queue of commands
+ * awaiting replies; writes every command issued in a tick with one socket write; coalesces `get`s of
+ * a tick into one line; logs in before anything else; times commands out; and reconnects lazily with
+ * backoff, failing fast meanwhile so no promise ever waits on a dead server.
+ */
+export class Connection implements ReplySink {
+  readonly address: string;
+  private state: State = 'idle';
+  private socket: Socket | undefined;
+  private readonly parser: ReplyParser;
+  /** Written, awaiting replies, in order. */
+  private readonly inflight = new CommandQueue<Command>();
+  /** Issued while connecting or logging in; written once ready. */
+  private waiting: Command[] = [];
+  private readonly outbox: Buffer[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
+  private openGets: Partial<Record<RetrievalVerb, RetrievalCommand>> = {};
+  private failures = 0;
+  private retryAt = 0;
+  private lastFailure: Error | undefined;
+  /** Why the current socket is being torn down, for the commands it takes with it. */
+  private closeReason: Error | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
+
+  constructor(private readonly settings: ConnectionSettings) {
+    this.address = formatAddress(settings.server);
+    this.parser = new ReplyParser(this);
+  }
+
+  /** True when the socket is connected and logged in. */
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** Queues a command; it settles through its own promise. Keeps program order with pending gets. */
+  send(command: Command): void {
+    this.sealGets();
+    this.enqueue(command);
+  }
+
+  /** Asks for `key` in this tick's coalesced `get`/`gets` line. */
+  retrieve(verb: RetrievalVerb, key: string, sink: GetSink): void {
+    let batch = this.openGets[verb];
+    if (batch === undefined) {
+      batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
+      this.openGets[verb] = batch;
+      this.scheduleFlush();
+    }
+    batch.add(key, sink);
+    if (batch.size >= this.settings.maxKeysPerGet) {
+      this.openGets[verb] = undefined;
+      this.enqueue(batch);
+    }
+  }
+
+  /**
+   * Sends `quit` after everything already issued and resolves once the socket is closed. With
+   * `permanent`, later commands fail with ClientClosedError; otherwise the next command reconnects.
+   */
+  end(permanent: boolean): Promise<void> {
+    if (this.ending !== undefined) {
+      if (permanent) this.ending.permanent = true;
+      return this.ending.done;
+    }
+    if (this.state === 'closed') return Promise.resolve();
+    this.sealGets();
+    const socket = this.socket;
+    if (socket === undefined) {
+      if (permanent) this.state = 'closed';
+      return Promise.resolve();
+    }
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.ending = { permanent, done, resolve };
+    if (this.state === 'ready') {
+      // memcached answers what came before `quit`, then closes: in-flight commands still settle.
+      this.write(encodeQuit());
+      this.flush();
+      socket.end();
+      const force = setTimeout(() => socket.destroy(), this.settings.commandTimeout);
+      force.unref();
+      socket.once('close', () => clearTimeout(force));
+    } else {
+      this.closeReason = new ClientClosedError();
+      socket.destroy();
+    }
+    return done;
+  }
+
+  // ---- queueing and writing -------------------------------------------------------------------
+
+  private enqueue(command: Command): void {
+    if (this.state === 'closed' || this.ending?.permanent === true) {
+      command.fail(new ClientClosedError());
+      return;
+    }
+    const now = Date.now();
+    if (this.state === 'idle' && this.ending === undefined) {
+      if (now < this.retryAt) {
+        command.fail(this.downError(now));
+        return;
+      }
+      this.connect();
+    }
+    command.deadline = now + this.settings.commandTimeout;
+    if (this.state === 'ready' && this.ending === undefined) {
+      this.inflight.push(command);
+      this.write(command.bytes);
+    } else {
+      this.waiting.push(command);
+    }
+    this.armTimer();
+  }
+
+  private sealGets(): void {
+    const { get, gets } = this.openGets;
+    if (get === undefined && gets === undefined) return;
+    this.openGets = {};
+    if (get !== undefined) this.enqueue(get);
+    if (gets !== undefined) this.enqueue(gets);
+  }
+
+  private write(bytes: Buffer): void {
+    this.outbox.push(bytes);
+    this.outboxBytes += bytes.length;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // nextTick runs after the current job and its promise continuations have issued their commands,
+    // so a burst of concurrent calls leaves in one write and one get line.
+    process.nextTick(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    this.sealGets();
+    const socket = this.socket;
+    const outbox = this.outbox;
+    if (outbox.length === 0 || socket === undefined) return;
+    if (outbox.length === 1) {
+      socket.write(outbox[0]!);
+    } else if (this.outboxBytes <= CONCAT_LIMIT) {
+      socket.write(Buffer.concat(outbox, this.outboxBytes));
+    } else {
+      socket.cork();
+      for (const bytes of outbox) socket.write(bytes);
+      socket.uncork();
+    }
+    outbox.length = 0;
+    this.outboxBytes = 0;
+  };
+
+  // ---- connecting and logging in --------------------------------------------------------------
+
+  private connect(): void {
+    this.state = 'connecting';
+    this.closeReason = undefined;
+    const { socket, readyEvent } = openSocket(this.settings);
+    this.socket = socket;
+    socket.setNoDelay(true);
+    const connectTimer = setTimeout(() => {
+      this.closeReason = new TimeoutError(
+        `connecting to ${this.address} timed out after ${this.settings.connectTimeout} ms`,
+        { server: this.address },
+      );
+      socket.destroy();
+    }, this.settings.connectTimeout);
+    connectTimer.unref();
+    socket.once(readyEvent, () => {
+      clearTimeout(connectTimer);
+      if (this.settings.keepAlive) socket.setKeepAlive(true, 30_000);
+      this.onConnected();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket === socket) this.onData(chunk);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.closeReason ??= new ConnectionError(
+        `connection to ${this.address} failed: ${error.code ?? error.message}`,
+        {
+          server: this.address,
+          cause: error,
+        },
+      );
+    });
+    socket.once('close', () => {
+      clearTimeout(connectTimer);
+      this.onSocketClosed(socket);
+    });
+  }
+
+  private onConnected(): void {
+    const login = this.settings.login;
+    if (login === undefined) {
+      this.becomeReady();
+      return;
+    }
+    this.state = 'authenticating';
+    this.sendLogin(login.start());
+  }
+
+  private sendLogin(bytes: Buffer): void {
+    const login = this.settings.login!;
+    const command = new LoginCommand(
+      bytes,
+      (line) => {
+        const step = login.onReply(line);
+        if (step.kind === 'ok') this.becomeReady();
+        else if (step.kind === 'retry') this.sendLogin(step.bytes);
+        else {
+          // The server's reply names no credential; keep it for the operator.
+          this.closeReason = new AuthError(
+            `login to ${this.address} refused (${login.dialect} dialect): ${step.reply}`,
+            {
+              server: this.address,
+            },
+          );
+          this.socket?.destroy();
+        }
+      },
+      () => {},
+    );
+    command.deadline = Date.now() + this.settings.commandTimeout;
+    this.inflight.push(command);
+    this.write(bytes);
+    this.armTimer();
+  }
+
+  private becomeReady(): void {
+    this.state = 'ready';
+    this.failures = 0;
+    this.lastFailure = undefined;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const command of waiting) {
+      this.inflight.push(command);
+      this.write(command.bytes);
+    }
+  }
+
+  // ---- replies --------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.parser.feed(chunk);
+    } catch (error) {
+      this.reset(
+        error instanceof MemwireError
+          ? error
+          : new ProtocolError(String(error), { server: this.address, cause: error }),
+      );
+    }
+  }
+
+  onLine(line: string): void {
+    const command = this.inflight.peek();
+    if (command === undefined)
+      throw new ProtocolError(`reply "${line.slice(0, 80)}" with no command waiting`);
+    if (command.onLine(line, this.address)) this.inflight.shift();
+  }
+
+  onValue(key: string, flags: number, data: Buffer, cas: string | undefined): void {
+    const command = this.inflight.peek();
+    if (command === undefined) throw new ProtocolError(`VALUE ${key} with no command waiting`);
+    command.onValue(key, flags, data, cas, this.address);
+  }
+
+  // ---- failure, timeouts and teardown ----------------------------------------------------------
+
+  /** Tears the socket down; every command on it fails with `reason`. */
+  private reset(reason: MemwireError): void {
+    const error = reason.server === undefined ? reattribute(reason, this.address) : reason;
+    this.closeReason = error;
+    this.socket?.destroy();
+  }
+
+  private onSocketClosed(socket: Socket): void {
+    if (this.socket !== socket) return;
+    const neverReady = this.state === 'connecting' || this.state === 'authenticating';
+    const reason =
+      this.closeReason ??
+      new ConnectionError(`connection to ${this.address} closed by the server`, { server: this.address });
+    this.socket = undefined;
+    this.closeReason = undefined;
+    this.parser.reset();
+    this.outbox.length = 0;
+    this.outboxBytes = 0;
+    for (const command of this.inflight.drain()) command.fail(reason);
+    if (neverReady || reason instanceof TimeoutError) {
+      // A server that cannot be reached (or logged in to, or answers too slowly) is left alone for a
+      // growing delay, so callers fail fast instead of each waiting out a timeout.
+      this.failures++;
+      this.lastFailure = reason;
+      this.retryAt =
+        Date.now() + backoffDelay(this.failures, this.settings.retryDelay, this.settings.maxRetryDelay);
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const command of waiting) command.fail(reason);
+    }
+    const ending = this.ending;
+    this.ending = undefined;
+    this.state = ending?.permanent === true ? 'closed' : 'idle';
+    if (this.state === 'closed') {
+      for (const command of this.waiting) command.fail(new ClientClosedError());
+      this.waiting = [];
+    } else if (this.waiting.length > 0) {
+      // Commands issued during a quit: start a fresh connection for them.
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const command of waiting) this.enqueue(command);
+    }
+    if (this.inflight.length === 0 && this.waiting.length === 0) this.clearTimer();
+    ending?.resolve();
+  }
+
+  private downError(now: number): ConnectionError {
+    const cause = this.lastFailure;
+    const why = cause === undefined ? '' : ` (${cause.message})`;
+    return new ConnectionError(
+      `${this.address} is unavailable${why}; next attempt in ${Math.ceil(this.retryAt - now)} ms`,
+      { server: this.address, cause },
+    );
+  }
+
+  /** One timer per connection, for the oldest command: replies come in order, so it bounds them all. */
+  private armTimer(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(this.onTimer, this.settings.commandTimeout);
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    const now = Date.now();
+    const head = this.inflight.peek();
+    if (head !== undefined && head.deadline <= now) {
+      // The server owes a reply it has not sent in time. Later replies could no longer be matched to
+      // their commands, so everything on this socket fails and the connection starts afresh.
+      this.reset(
+        new TimeoutError(`${this.address} did not answer within ${this.settings.commandTimeout} ms`, {
+          server: this.address,
+        }),
+      );
+    }
+    while (this.waiting.length > 0 && this.waiting[0]!.deadline <= now) {
+      this.waiting.shift()!.fail(
+        new TimeoutError(`no connection to ${this.address} within ${this.settings.commandTimeout} ms`, {
+          server: this.address,
+        }),
+      );
+    }
+    const next = this.inflight.peek() ?? this.waiting[0];
+    if (next !== undefined) {
+      this.timer = setTimeout(this.onTimer, Math.max(1, next.deadline - now));
+      this.timer.unref();
+    }
+  };
+}
+
+function reattribute(error: MemwireError, server: string): MemwireError {
+  return new ProtocolError(`${error.message} (from ${server})`, { server, cause: error });
+}

@@ -1,0 +1,28 @@
+export type { AuthDialect, Credentials, IronCacheCredentials, PasswordCredentials } from './auth/dialects.js';
+export { type CallOptions, Client, createClient, type WriteOptions } from './client.js';
+export { KetamaRing } from './cluster/ketama.js';
+export type { Codec, EncodedValue } from './codec/codec.js';
+export {
+  DefaultFlags,
+  defaultCodec,
+  type JsonObject,
+  type JsonValue,
+  type Value,
+} from './codec/default-codec.js';
+export { rawCodec } from './codec/raw-codec.js';
+export { DEFAULT_OPTIONS } from './config/defaults.js';
+export { type EnvSettings, type FromEnv, readEnvironment } from './config/env.js';
+export type { ClientOptions, Distribution, Environment } from './config/options.js';
+export { type ResolvedConfig, resolveConfig } from './config/resolve.js';
+export {
+  formatAddress,
+  parseServerList,
+  type ServerAddress,
+  type ServerAddressInput,
+} from './config/server-address.js';
+export { parseMemcacheUrl } from './config/url.js';
+export * from './errors.js';
+export type { CasToken, ValueWithCas } from './get-sinks.js';
+export { type DjangoKeyOptions, djangoKeyFunction } from './key-functions.js';
+export { keyProblem, MAX_KEY_BYTES } from './protocol/keys.js';
+export { MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';

@@ -1,0 +1,191 @@
+import { ProtocolError } from '../errors.js';
+
+/**
+ * A streaming parser for memcached text-protocol replies (protocol.txt). It knows nothing of
+ * sockets or commands: it turns bytes into two kinds of items and hands them to a sink, in order.
+ *
+ * - `VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n` becomes one `onValue` call. The data block is
+ *   read by its declared length, never scanned for `\r\n`: values are bytes, and a `\r\n` or NUL
+ *   inside them is data (node `memcached` corrupted values by scanning).
+ * - Every other line (`STORED`, `END`, `STAT …`, `VERSION …`, a number, `SERVER_ERROR …`) becomes one
+ *   `onLine` call without its `\r\n`; the command waiting for it decides what it means.
+ *
+ * Anything that cannot be a reply (a bare `\n`, a malformed VALUE header, a data block not followed by
+ * `\r\n`, a line longer than `maxLineLength`) throws a {@link ProtocolError}; the caller must then reset
+ * the connection, because every later reply would be matched to the wrong command.
+ */
+export interface ReplySink {
+  onLine(line: string): void;
+  /**
+   * `data` may be a view into a received chunk: it is never overwritten, but it shares memory with
+   * the chunk, so copy it before handing it to users who may keep it.
+   */
+  onValue(key: string, flags: number, data: Buffer, cas: string | undefined): void;
+}
+
+export interface ReplyParserOptions {
+  /** Longest reply line accepted, `\r\n` excluded. Real lines are short; garbage is not. @default 8192 */
+  maxLineLength?: number;
+  /** Largest data block accepted; memcached's own item size ceiling is 1 GiB. @default 1073741824 */
+  maxValueLength?: number;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SPACE = 0x20;
+// "VALUE " as bytes, compared without making a string of every line.
+const VALUE_PREFIX = [0x56, 0x41, 0x4c, 0x55, 0x45, 0x20] as const;
+
+interface PendingValue {
+  key: string;
+  flags: number;
+  cas: string | undefined;
+  /** data block plus its trailing \r\n */
+  buffer: Buffer;
+  filled: number;
+}
+
+export class ReplyParser {
+  private readonly sink: ReplySink;
+  private readonly maxLineLength: number;
+  private readonly maxValueLength: number;
+  /** Bytes of a line whose `\n` has not arrived yet. */
+  private partialLine: Buffer | undefined;
+  /** A data block that spans chunks. */
+  private pending: PendingValue | undefined;
+
+  constructor(sink: ReplySink, options: ReplyParserOptions = {}) {
+    this.sink = sink;
+    this.maxLineLength = options.maxLineLength ?? 8192;
+    this.maxValueLength = options.maxValueLength ?? 1024 * 1024 * 1024;
+  }
+
+  /** Forgets any half-read reply; used when the connection is reset. */
+  reset(): void {
+    this.partialLine = undefined;
+    this.pending = undefined;
+  }
+
+  feed(chunk: Buffer): void {
+    let buf = chunk;
+    let pos = 0;
+    if (this.partialLine !== undefined) {
+      buf = Buffer.concat([this.partialLine, chunk]);
+      this.partialLine = undefined;
+    }
+    const length = buf.length;
+    while (pos < length) {
+      if (this.pending !== undefined) {
+        pos = this.continueValue(buf, pos);
+        continue;
+      }
+      const lf = buf.indexOf(LF, pos);
+      if (lf === -1) {
+        if (length - pos > this.maxLineLength) {
+          throw new ProtocolError(`reply line longer than ${this.maxLineLength} bytes`);
+        }
+        // Copy so the (possibly large) chunk is not kept alive by a few bytes of it.
+        this.partialLine = Buffer.from(buf.subarray(pos));
+        return;
+      }
+      if (lf === pos || buf[lf - 1] !== CR) {
+        throw new ProtocolError('reply line not terminated by \\r\\n');
+      }
+      const end = lf - 1;
+      if (end - pos > this.maxLineLength) {
+        throw new ProtocolError(`reply line longer than ${this.maxLineLength} bytes`);
+      }
+      if (startsWithValue(buf, pos, end)) {
+        pos = this.startValue(buf, pos + VALUE_PREFIX.length, end, lf + 1);
+      } else {
+        this.sink.onLine(buf.toString('latin1', pos, end));
+        pos = lf + 1;
+      }
+    }
+  }
+
+  /** Parses a VALUE header (after "VALUE ") and reads its data block if the chunk holds it. */
+  private startValue(buf: Buffer, start: number, end: number, dataStart: number): number {
+    const keyEnd = buf.indexOf(SPACE, start);
+    if (keyEnd === -1 || keyEnd >= end || keyEnd === start) throw malformedHeader(buf, start, end);
+    const key = buf.toString('utf8', start, keyEnd);
+    let p = keyEnd + 1;
+    const flagsEnd = fieldEnd(buf, p, end);
+    const flags = parseDecimal(buf, p, flagsEnd);
+    p = flagsEnd + 1;
+    const bytesEnd = fieldEnd(buf, p, end);
+    const bytes = parseDecimal(buf, p, bytesEnd);
+    let cas: string | undefined;
+    if (bytesEnd < end) {
+      p = bytesEnd + 1;
+      const casEnd = fieldEnd(buf, p, end);
+      if (casEnd !== end) throw malformedHeader(buf, start, end);
+      // cas values can exceed 2^53: validate the digits, keep the text.
+      if (Number.isNaN(parseDecimal(buf, p, casEnd))) throw malformedHeader(buf, start, end);
+      cas = buf.toString('latin1', p, casEnd);
+    }
+    if (Number.isNaN(flags) || Number.isNaN(bytes) || flags > 0xffffffff)
+      throw malformedHeader(buf, start, end);
+    if (bytes > this.maxValueLength) {
+      throw new ProtocolError(`VALUE of ${bytes} bytes exceeds the ${this.maxValueLength}-byte limit`);
+    }
+    const blockEnd = dataStart + bytes;
+    if (blockEnd + 2 <= buf.length) {
+      // The whole block is in this chunk: hand out a view, no copy.
+      if (buf[blockEnd] !== CR || buf[blockEnd + 1] !== LF) {
+        throw new ProtocolError('data block not followed by \\r\\n');
+      }
+      this.sink.onValue(key, flags, buf.subarray(dataStart, blockEnd), cas);
+      return blockEnd + 2;
+    }
+    this.pending = { key, flags, cas, buffer: Buffer.allocUnsafe(bytes + 2), filled: 0 };
+    return this.continueValue(buf, dataStart);
+  }
+
+  /** Copies what this chunk holds of a data block that spans chunks. */
+  private continueValue(buf: Buffer, pos: number): number {
+    const pending = this.pending!;
+    const want = pending.buffer.length - pending.filled;
+    const take = Math.min(want, buf.length - pos);
+    buf.copy(pending.buffer, pending.filled, pos, pos + take);
+    pending.filled += take;
+    if (pending.filled < pending.buffer.length) return pos + take;
+    const dataLength = pending.buffer.length - 2;
+    if (pending.buffer[dataLength] !== CR || pending.buffer[dataLength + 1] !== LF) {
+      throw new ProtocolError('data block not followed by \\r\\n');
+    }
+    this.pending = undefined;
+    this.sink.onValue(pending.key, pending.flags, pending.buffer.subarray(0, dataLength), pending.cas);
+    return pos + take;
+  }
+}
+
+function startsWithValue(buf: Buffer, pos: number, end: number): boolean {
+  if (end - pos < VALUE_PREFIX.length) return false;
+  for (let i = 0; i < VALUE_PREFIX.length; i++) {
+    if (buf[pos + i] !== VALUE_PREFIX[i]) return false;
+  }
+  return true;
+}
+
+function fieldEnd(buf: Buffer, start: number, end: number): number {
+  const space = buf.indexOf(SPACE, start);
+  return space === -1 || space > end ? end : space;
+}
+
+/** Decimal digits to a number; NaN for an empty field or a non-digit. */
+function parseDecimal(buf: Buffer, start: number, end: number): number {
+  if (start >= end) return Number.NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function malformedHeader(buf: Buffer, start: number, end: number): ProtocolError {
+  const shown = buf.toString('latin1', start, Math.min(end, start + 80));
+  return new ProtocolError(`malformed VALUE header: "VALUE ${shown}"`);
+}

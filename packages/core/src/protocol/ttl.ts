@@ -1,0 +1,19 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/** protocol.txt: an exptime over 30 days (2,592,000 s) is read as an absolute Unix time. */
+export const MAX_RELATIVE_TTL = 60 * 60 * 24 * 30;
+
+/**
+ * A TTL in seconds to memcached's exptime: 0 = never expire; negative = expire at once (-1);
+ * fractions round up (0.5 s must not become 0, "never"); over 30 days becomes `now + ttl` as a
+ * Unix time, so a 60-day TTL works where memcached would read 5184000 as a date in 1970.
+ */
+export function toExptime(ttl: number, nowMs: number = Date.now()): number {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl)) {
+    throw new InvalidArgumentError(`ttl must be a finite number of seconds, got ${String(ttl)}`);
+  }
+  if (ttl === 0) return 0;
+  if (ttl < 0) return -1;
+  const seconds = Math.ceil(ttl);
+  return seconds > MAX_RELATIVE_TTL ? Math.floor(nowMs / 1000) + seconds : seconds;
+}

@@ -1,0 +1,23 @@
+import { isIP } from 'node:net';
+import type { ServerAddress } from './config/server-address.js';
+
+let warned = false;
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/**
+ * The pseudo-set sends credentials in clear text: warn once per process when they would cross a
+ * network (a non-loopback host without TLS). Uses process warnings so it can be silenced or turned
+ * into an error with Node's own flags.
+ */
+export function warnIfCleartext(servers: readonly ServerAddress[]): void {
+  if (warned || servers.every((server) => isLoopback(server.host))) return;
+  warned = true;
+  process.emitWarning(
+    'memwire: credentials are sent in clear text to a non-loopback memcached server; use TLS (tls: true or memcaches://) where the network is not trusted',
+    { code: 'MEMWIRE_CLEARTEXT_CREDENTIALS' },
+  );
+}
