@@ -53,12 +53,16 @@ function encode(value: Value): EncodedValue {
 }
 
 function stringify(value: object | null): string {
+  let json: string | undefined;
   try {
-    return JSON.stringify(value);
+    json = JSON.stringify(value);
   } catch (cause) {
     // Circular structures and BigInt inside objects.
     throw new InvalidValueError(`value cannot be serialised as JSON: ${(cause as Error).message}`);
   }
+  // JSON.stringify gives undefined (despite its type) for an object whose toJSON returns undefined.
+  if (json === undefined) throw new InvalidValueError('value serialises to nothing in JSON');
+  return json;
 }
 
 function decode(data: Buffer, flags: number): Value {

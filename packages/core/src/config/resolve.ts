@@ -124,11 +124,13 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
       'connectTimeout',
       options.connectTimeout ?? DEFAULT_OPTIONS.connectTimeout,
       1,
+      MAX_TIMER_MS,
     ),
     commandTimeout: checkNumber(
       'commandTimeout',
       options.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout,
       1,
+      MAX_TIMER_MS,
     ),
     retryDelay: checkNumber('retryDelay', options.retryDelay ?? DEFAULT_OPTIONS.retryDelay, 0),
     maxRetryDelay: checkNumber('maxRetryDelay', options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay, 0),
@@ -173,9 +175,13 @@ function buildCredentials(
   return { kind: 'password', username, password };
 }
 
-function checkNumber(name: string, value: number, min: number): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
-    throw new ConfigError(`options.${name} must be a number ≥ ${min}, got ${String(value)}`);
+/** Node runs a timer whose delay exceeds this after 1 ms instead (with a TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkNumber(name: string, value: number, min: number, max = Number.MAX_VALUE): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const range = max === Number.MAX_VALUE ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`options.${name} must be a finite number ${range}, got ${String(value)}`);
   }
   return value;
 }

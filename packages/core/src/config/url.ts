@@ -19,9 +19,16 @@ export function isMemcacheUrl(text: string): boolean {
  * `source` and the host part, never the credentials.
  */
 export function parseMemcacheUrl(text: string, source: string): ParsedUrl {
-  const match = /^(memcaches?):\/\/(?:([^@/]*)@)?([^/?#]*)([/?#].*)?$/i.exec(text.trim());
+  // The credentials end at the last "@" before the first "/" (as in WHATWG URLs), so an unescaped
+  // "@" in a password stays in the password instead of being parsed, and echoed, as a host.
+  const match = /^(memcaches?):\/\/(?:([^/]*)@)?([^/?#@]*)([/?#].*)?$/i.exec(text.trim());
   if (match === null) throw new ConfigError(`${source}: not a memcache:// or memcaches:// URL`);
-  const [, scheme = '', userinfo, hosts = ''] = match;
+  const [, scheme = '', userinfo, hosts = '', rest] = match;
+  // An unescaped "/" in a password ends the host part early: what looks like a host is then part of
+  // the credentials, so refuse the URL without quoting any of it.
+  if (rest?.includes('@')) {
+    throw new ConfigError(`${source}: a "/" in the URL's user or password must be percent-encoded as %2F`);
+  }
   let username: string | undefined;
   let password: string | undefined;
   if (userinfo !== undefined && userinfo !== '') {

@@ -121,19 +121,20 @@ export class Connection implements ReplySink {
       resolve = r;
     });
     this.ending = { permanent, done, resolve };
-    if (this.state === 'ready') {
-      // memcached answers what came before `quit`, then closes: in-flight commands still settle.
-      this.write(encodeQuit());
-      this.flush();
-      socket.end();
-      const force = setTimeout(() => socket.destroy(), this.settings.commandTimeout);
-      force.unref();
-      socket.once('close', () => clearTimeout(force));
-    } else {
-      this.closeReason = new ClientClosedError();
-      socket.destroy();
-    }
+    // Still connecting or logging in: becomeReady() writes the commands issued so far, then quits.
+    // A connect or login that never completes is bounded by connectTimeout / commandTimeout.
+    if (this.state === 'ready') this.sendQuit(socket);
     return done;
+  }
+
+  /** memcached answers what came before `quit`, then closes: in-flight commands still settle. */
+  private sendQuit(socket: Socket): void {
+    this.write(encodeQuit());
+    this.flush();
+    socket.end();
+    const force = setTimeout(() => socket.destroy(), this.settings.commandTimeout);
+    force.unref();
+    socket.once('close', () => clearTimeout(force));
   }
 
   // ---- queueing and writing -------------------------------------------------------------------
@@ -288,6 +289,7 @@ export class Connection implements ReplySink {
       this.inflight.push(command);
       this.write(command.bytes);
     }
+    if (this.ending !== undefined) this.sendQuit(this.socket!);
   }
 
   // ---- replies --------------------------------------------------------------------------------
@@ -322,8 +324,13 @@ export class Connection implements ReplySink {
   /** Tears the socket down; every command on it fails with `reason`. */
   private reset(reason: MemwireError): void {
     const error = reason.server === undefined ? reattribute(reason, this.address) : reason;
+    const socket = this.socket;
+    if (socket === undefined) return;
     this.closeReason = error;
-    this.socket?.destroy();
+    socket.destroy();
+    // Settle now rather than on 'close', which comes a turn later: a command issued in between would
+    // otherwise be written to the dead socket and fail with this socket's error instead of reconnecting.
+    this.onSocketClosed(socket);
   }
 
   private onSocketClosed(socket: Socket): void {
@@ -365,13 +372,18 @@ export class Connection implements ReplySink {
     ending?.resolve();
   }
 
-  private downError(now: number): ConnectionError {
+  /**
+   * The fail-fast error while backing off. A refused login keeps its class and code (callers branch
+   * on ERR_MEMWIRE_AUTH to tell bad credentials from a dead server); anything else is a ConnectionError.
+   */
+  private downError(now: number): ConnectionError | AuthError {
     const cause = this.lastFailure;
     const why = cause === undefined ? '' : ` (${cause.message})`;
-    return new ConnectionError(
-      `${this.address} is unavailable${why}; next attempt in ${Math.ceil(this.retryAt - now)} ms`,
-      { server: this.address, cause },
-    );
+    const message = `${this.address} is unavailable${why}; next attempt in ${Math.ceil(this.retryAt - now)} ms`;
+    const options = { server: this.address, cause };
+    return cause instanceof AuthError
+      ? new AuthError(message, options)
+      : new ConnectionError(message, options);
   }
 
   /** One timer per connection, for the oldest command: replies come in order, so it bounds them all. */

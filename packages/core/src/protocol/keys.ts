@@ -17,6 +17,16 @@ export const MAX_KEY_BYTES = 250;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function keyProblem(key: string): string | undefined {
+  const problem = characterProblem(key);
+  if (problem !== undefined) return problem;
+  const bytes = Buffer.byteLength(key);
+  if (bytes === 0) return 'is empty';
+  if (bytes > MAX_KEY_BYTES) return `is ${bytes} bytes long; memcached allows at most ${MAX_KEY_BYTES}`;
+  return undefined;
+}
+
+/** Why `key` holds a character memcached cannot take, whatever its length. */
+function characterProblem(key: string): string | undefined {
   let ascii = true;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
@@ -28,9 +38,6 @@ export function keyProblem(key: string): string | undefined {
     if (bad !== null) return `contains ${describeChar(bad[0].charCodeAt(0))} at index ${bad.index}`;
     if (LONE_SURROGATE.test(key)) return 'contains a lone UTF-16 surrogate';
   }
-  const bytes = ascii ? key.length : Buffer.byteLength(key);
-  if (bytes === 0) return 'is empty';
-  if (bytes > MAX_KEY_BYTES) return `is ${bytes} bytes long; memcached allows at most ${MAX_KEY_BYTES}`;
   return undefined;
 }
 
@@ -60,7 +67,8 @@ export function createKeyMapper(options: KeyMapperOptions): (key: string) => str
     const wire = keyPrefix + (keyFunction === undefined ? key : keyFunction(key));
     const problem = keyProblem(wire);
     if (problem === undefined) return wire;
-    if (hashLongKeys && keyProblem(wire.slice(0, MAX_KEY_BYTES)) === undefined) {
+    // Only length is cured by hashing; whitespace or control characters anywhere are still refused.
+    if (hashLongKeys && wire !== '' && characterProblem(wire) === undefined) {
       const hashed = `${keyPrefix}sha256:${createHash('sha256').update(wire).digest('base64url')}`;
       if (keyProblem(hashed) === undefined) return hashed;
     }

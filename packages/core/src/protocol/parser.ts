@@ -81,7 +81,8 @@ export class ReplyParser {
       }
       const lf = buf.indexOf(LF, pos);
       if (lf === -1) {
-        if (length - pos > this.maxLineLength) {
+        // +1: the line's \r may have arrived without its \n; it is not part of the line's length.
+        if (length - pos > this.maxLineLength + 1) {
           throw new ProtocolError(`reply line longer than ${this.maxLineLength} bytes`);
         }
         // Copy so the (possibly large) chunk is not kept alive by a few bytes of it.
