@@ -1,6 +1,6 @@
 import { LoginFlow } from './auth/login.js';
 import { createSelector, type ServerSelector } from './cluster/selector.js';
-import type { Codec } from './codec/codec.js';
+import type { Codec, EncodedValue } from './codec/codec.js';
 import type { Value } from './codec/default-codec.js';
 import type { ClientOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
@@ -11,11 +11,13 @@ import {
   StatusCommand,
   VersionCommand,
 } from './connection/commands.js';
-import { Connection } from './connection/connection.js';
+import type { Connection } from './connection/connection.js';
+import { ServerPool } from './connection/pool.js';
 import { RetrievalCommand } from './connection/retrieval.js';
 import { AbortError, ClientClosedError, InvalidArgumentError, ValueTooLargeError } from './errors.js';
 import { CasSink, type CasToken, ManySink, ValueSink, type ValueWithCas } from './get-sinks.js';
 import {
+  byteLength,
   encodeArithmetic,
   encodeDelete,
   encodeFlushAll,
@@ -53,7 +55,7 @@ export interface WriteOptions extends CallOptions {
  */
 export class Client<In = Value, Out = In> {
   private readonly config: ResolvedConfig<In, Out>;
-  private readonly connections: Connection[];
+  private readonly pools: ServerPool[];
   private readonly selector: ServerSelector;
   private readonly wireKey: (key: string) => string;
   private readonly codec: Codec<In, Out>;
@@ -65,23 +67,15 @@ export class Client<In = Value, Out = In> {
     this.codec = config.codec;
     this.wireKey = createKeyMapper(config);
     this.selector = createSelector(config.servers, config.distribution);
-    this.connections = config.servers.map(
-      (server) =>
-        new Connection({
-          ...config,
-          server,
-          login:
-            config.credentials === undefined
-              ? undefined
-              : new LoginFlow(config.authDialect, config.credentials),
-        }),
-    );
+    const login = () =>
+      config.credentials === undefined ? undefined : new LoginFlow(config.authDialect, config.credentials);
+    this.pools = config.servers.map((server) => new ServerPool({ ...config, server, login }));
     if (config.credentials !== undefined && config.tls === undefined) warnIfCleartext(config.servers);
   }
 
   /** The servers as `host:port`, in configured order. */
   get servers(): readonly string[] {
-    return this.connections.map((connection) => connection.address);
+    return this.pools.map((pool) => pool.address);
   }
 
   /** The value of `key`, or undefined on a miss. Gets issued in the same tick share one `get` line per server. */
@@ -250,7 +244,7 @@ export class Client<In = Value, Out = In> {
    * close. The client stays usable: the next command reconnects.
    */
   async quit(): Promise<void> {
-    await Promise.all(this.connections.map((connection) => connection.end(false)));
+    await Promise.all(this.pools.map((pool) => pool.end(false)));
   }
 
   /**
@@ -259,7 +253,7 @@ export class Client<In = Value, Out = In> {
    */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.connections.map((connection) => connection.end(true)));
+    await Promise.all(this.pools.map((pool) => pool.end(true)));
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -279,8 +273,8 @@ export class Client<In = Value, Out = In> {
   }
 
   private route(wire: string): Connection {
-    const connections = this.connections;
-    return connections.length === 1 ? connections[0]! : connections[this.selector.serverFor(wire)]!;
+    const pools = this.pools;
+    return (pools.length === 1 ? pools[0]! : pools[this.selector.serverFor(wire)]!).forKey(wire);
   }
 
   private sendTo<T>(
@@ -303,11 +297,10 @@ export class Client<In = Value, Out = In> {
     this.route(wire).send(command);
   }
 
-  private encodeValue(value: In): { data: Uint8Array; flags: number } {
+  private encodeValue(value: In): EncodedValue {
     const encoded = this.codec.encode(value);
-    if (encoded.data.length > this.config.maxValueSize) {
-      throw new ValueTooLargeError(encoded.data.length, this.config.maxValueSize);
-    }
+    const size = byteLength(encoded.data);
+    if (size > this.config.maxValueSize) throw new ValueTooLargeError(size, this.config.maxValueSize);
     return encoded;
   }
 
@@ -351,13 +344,13 @@ export class Client<In = Value, Out = In> {
     make: () => { promise: Promise<T> } & Parameters<Connection['send']>[0],
   ): Promise<Map<string, T>> {
     const results = await Promise.all(
-      this.connections.map((connection) => {
+      this.pools.map((pool) => {
         const command = make();
-        connection.send(command);
+        pool.primary.send(command);
         return command.promise;
       }),
     );
-    return new Map(results.map((result, i) => [this.connections[i]!.address, result]));
+    return new Map(results.map((result, i) => [this.pools[i]!.address, result]));
   }
 }
 

@@ -1,4 +1,4 @@
-import { encodeStorage } from '../protocol/encoder.js';
+import { encodeStorage, type Wire } from '../protocol/encoder.js';
 
 /**
  * The pseudo-set login dialects (a `set` carrying credentials as the first command of a connection):
@@ -31,7 +31,7 @@ export interface IronCacheCredentials {
 export type Credentials = PasswordCredentials | IronCacheCredentials;
 
 /** The pseudo-set bytes for one dialect. Credentials were checked at configuration time. */
-export function encodeLogin(dialect: WireDialect, credentials: Credentials): Buffer {
+export function encodeLogin(dialect: WireDialect, credentials: Credentials): Wire {
   if (credentials.kind === 'ironcache') {
     const value = `${credentials.token} ${credentials.projectId} ${credentials.cacheName}`;
     return encodeStorage('set', 'oauth', 0, 0, Buffer.from(value));

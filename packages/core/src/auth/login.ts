@@ -1,3 +1,4 @@
+import type { Wire } from '../protocol/encoder.js';
 import type { AuthDialect } from './dialects.js';
 import { type Credentials, encodeLogin, type WireDialect } from './dialects.js';
 
@@ -6,7 +7,7 @@ const WRONG_FORMAT = 'CLIENT_ERROR bad authentication token format';
 
 export type LoginStep =
   | { kind: 'ok'; dialect: WireDialect }
-  | { kind: 'retry'; dialect: WireDialect; bytes: Buffer }
+  | { kind: 'retry'; dialect: WireDialect; bytes: Wire }
   | { kind: 'failed'; reply: string };
 
 /**
@@ -31,7 +32,7 @@ export class LoginFlow {
     return this.current;
   }
 
-  start(): Buffer {
+  start(): Wire {
     return encodeLogin(this.current, this.credentials);
   }
 

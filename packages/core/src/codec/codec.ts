@@ -1,6 +1,7 @@
 /** What a codec produces for the wire: the value's bytes and the 32-bit flags stored beside them. */
 export interface EncodedValue {
-  data: Uint8Array;
+  /** The bytes, or a string to be stored as UTF-8 (written straight into the command, no copy). */
+  data: Uint8Array | string;
   flags: number;
 }
 

@@ -37,16 +37,16 @@ const FALSE = Buffer.from('0');
 function encode(value: Value): EncodedValue {
   switch (typeof value) {
     case 'string':
-      return { data: Buffer.from(value, 'utf8'), flags: DefaultFlags.STRING };
+      return { data: value, flags: DefaultFlags.STRING };
     case 'number':
-      return { data: Buffer.from(String(value)), flags: DefaultFlags.NUMBER };
+      return { data: String(value), flags: DefaultFlags.NUMBER };
     case 'bigint':
-      return { data: Buffer.from(value.toString()), flags: DefaultFlags.BIGINT };
+      return { data: value.toString(), flags: DefaultFlags.BIGINT };
     case 'boolean':
       return { data: value ? TRUE : FALSE, flags: DefaultFlags.BOOLEAN };
     case 'object':
       if (value instanceof Uint8Array) return { data: value, flags: DefaultFlags.BYTES };
-      return { data: Buffer.from(stringify(value), 'utf8'), flags: DefaultFlags.JSON };
+      return { data: stringify(value), flags: DefaultFlags.JSON };
     default:
       throw new InvalidValueError(`the default codec cannot store a value of type ${typeof value}`);
   }

@@ -8,7 +8,7 @@ import { type Codec, ownBytes } from './codec.js';
 export const rawCodec: Codec<string | Uint8Array, Buffer> = {
   name: 'raw',
   encode(value) {
-    if (typeof value === 'string') return { data: Buffer.from(value, 'utf8'), flags: 0 };
+    if (typeof value === 'string') return { data: value, flags: 0 };
     if (value instanceof Uint8Array) return { data: value, flags: 0 };
     throw new InvalidValueError(`the raw codec stores strings and bytes only, got ${typeof value}`);
   },

@@ -15,5 +15,6 @@ export const DEFAULT_OPTIONS = {
   maxRetryDelay: 5000,
   distribution: 'ketama' as Distribution,
   maxKeysPerGet: 100,
+  poolSize: 2,
   keepAlive: true,
 } as const;

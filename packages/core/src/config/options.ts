@@ -78,6 +78,12 @@ export interface ClientOptions<In = unknown, Out = In> {
   distribution?: Distribution | undefined;
   /** Most keys per coalesced `get` line (proxies limit line length). @default 100 */
   maxKeysPerGet?: number | undefined;
+  /**
+   * Connections per server. A key always travels on the same one, so commands on one key keep their
+   * order; two pipelines let the client and memcached's worker threads work at once. Use 1 for
+   * services that count connections tightly. @default 2
+   */
+  poolSize?: number | undefined;
   /** TCP keep-alive on server sockets. @default true */
   keepAlive?: boolean | undefined;
   /** Values to bytes + flags and back. @default defaultCodec */

@@ -28,6 +28,7 @@ export interface ResolvedConfig<In, Out> {
   maxRetryDelay: number;
   distribution: Distribution;
   maxKeysPerGet: number;
+  poolSize: number;
   keepAlive: boolean;
   codec: Codec<In, Out>;
   /** Where each setting came from: an option name, an environment variable, or 'default'. */
@@ -136,6 +137,7 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     maxRetryDelay: checkNumber('maxRetryDelay', options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay, 0),
     distribution: checkDistribution(options.distribution ?? DEFAULT_OPTIONS.distribution),
     maxKeysPerGet: checkNumber('maxKeysPerGet', options.maxKeysPerGet ?? DEFAULT_OPTIONS.maxKeysPerGet, 1),
+    poolSize: checkPoolSize(options.poolSize ?? DEFAULT_OPTIONS.poolSize),
     keepAlive: options.keepAlive ?? DEFAULT_OPTIONS.keepAlive,
     codec: options.codec ?? (defaultCodec as unknown as Codec<In, Out>),
     sources,
@@ -182,6 +184,13 @@ function checkNumber(name: string, value: number, min: number, max = Number.MAX_
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     const range = max === Number.MAX_VALUE ? `≥ ${min}` : `from ${min} to ${max}`;
     throw new ConfigError(`options.${name} must be a finite number ${range}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkPoolSize(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > 64) {
+    throw new ConfigError(`options.poolSize must be a whole number from 1 to 64, got ${String(value)}`);
   }
   return value;
 }

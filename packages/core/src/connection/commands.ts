@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors.js';
+import type { Wire } from '../protocol/encoder.js';
 import { errorReply } from '../protocol/replies.js';
 
 /**
@@ -8,7 +9,7 @@ import { errorReply } from '../protocol/replies.js';
  * resets the connection. `fail` settles the command when the connection cannot deliver a reply.
  */
 export interface Command {
-  readonly bytes: Buffer;
+  readonly bytes: Wire;
   /** Epoch ms after which the command has timed out; set when it is queued. */
   deadline: number;
   onLine(line: string, server: string): boolean;
@@ -23,7 +24,7 @@ abstract class SingleReplyCommand<T> implements Command {
   protected resolve!: (value: T) => void;
   protected reject!: (error: Error) => void;
 
-  constructor(readonly bytes: Buffer) {
+  constructor(readonly bytes: Wire) {
     this.promise = new Promise<T>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -60,7 +61,7 @@ abstract class SingleReplyCommand<T> implements Command {
  */
 export class StatusCommand extends SingleReplyCommand<boolean> {
   constructor(
-    bytes: Buffer,
+    bytes: Wire,
     private readonly success: string,
   ) {
     super(bytes);
@@ -133,7 +134,7 @@ export class StatsCommand extends SingleReplyCommand<Record<string, string>> {
 export class LoginCommand implements Command {
   deadline = 0;
   constructor(
-    readonly bytes: Buffer,
+    readonly bytes: Wire,
     private readonly onReply: (line: string) => void,
     private readonly onFail: (error: Error) => void,
   ) {}
@@ -153,8 +154,8 @@ export class LoginCommand implements Command {
 }
 
 /** The command's verb for messages, never its arguments (a value or credential may follow). */
-export function describe(bytes: Buffer): string {
-  const space = bytes.indexOf(0x20);
-  const end = space === -1 || space > 16 ? Math.min(bytes.length, 16) : space;
-  return `"${bytes.toString('latin1', 0, end).trim()}"`;
+export function describe(bytes: Wire): string {
+  const head = typeof bytes === 'string' ? bytes.slice(0, 16) : bytes.toString('latin1', 0, 16);
+  const space = head.indexOf(' ');
+  return `"${(space === -1 ? head : head.slice(0, space)).trim()}"`;
 }

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { LoginFlow } from '../auth/login.js';
+import type { ServerHealth } from '../cluster/server-health.js';
 import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import {
   AuthError,
@@ -10,9 +11,8 @@ import {
   ProtocolError,
   TimeoutError,
 } from '../errors.js';
-import { encodeQuit, encodeRetrieval, type RetrievalVerb } from '../protocol/encoder.js';
+import { encodeQuit, encodeRetrieval, type RetrievalVerb, type Wire } from '../protocol/encoder.js';
 import { ReplyParser, type ReplySink } from '../protocol/parser.js';
-import { backoffDelay } from './backoff.js';
 import { CommandQueue } from './command-queue.js';
 import { type Command, LoginCommand } from './commands.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
@@ -29,6 +29,8 @@ export interface ConnectionSettings {
   maxKeysPerGet: number;
   /** The pseudo-set login to run first on every new socket, if the server needs one. */
   login: LoginFlow | undefined;
+  /** The server's health, shared with the other connections to it. */
+  health: ServerHealth;
 }
 
 /**
@@ -38,9 +40,6 @@ export interface ConnectionSettings {
  * - closed: close() was called; every command fails with ClientClosedError.
  */
 type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
-
-/** Big enough batches are written without copying them together first. */
-const CONCAT_LIMIT = 64 * 1024;
 
 /**
  * One pipelined connection to one server: wires a socket, the reply parser and the queue of commands
@@ -57,13 +56,12 @@ export class Connection implements ReplySink {
   private readonly inflight = new CommandQueue<Command>();
   /** Issued while connecting or logging in; written once ready. */
   private waiting: Command[] = [];
-  private readonly outbox: Buffer[] = [];
-  private outboxBytes = 0;
+  /** This tick's commands, written together by flush(). */
+  private readonly outbox: Wire[] = [];
+  /** Whether the outbox holds only strings, which flush() joins and writes with one UTF-8 encode. */
+  private outboxAllText = true;
   private flushScheduled = false;
   private openGets: Partial<Record<RetrievalVerb, RetrievalCommand>> = {};
-  private failures = 0;
-  private retryAt = 0;
-  private lastFailure: Error | undefined;
   /** Why the current socket is being torn down, for the commands it takes with it. */
   private closeReason: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -146,8 +144,8 @@ export class Connection implements ReplySink {
     }
     const now = Date.now();
     if (this.state === 'idle' && this.ending === undefined) {
-      if (now < this.retryAt) {
-        command.fail(this.downError(now));
+      if (this.settings.health.isDown(now)) {
+        command.fail(this.settings.health.downError(now));
         return;
       }
       this.connect();
@@ -170,9 +168,9 @@ export class Connection implements ReplySink {
     if (gets !== undefined) this.enqueue(gets);
   }
 
-  private write(bytes: Buffer): void {
+  private write(bytes: Wire): void {
     this.outbox.push(bytes);
-    this.outboxBytes += bytes.length;
+    if (typeof bytes !== 'string') this.outboxAllText = false;
     this.scheduleFlush();
   }
 
@@ -185,22 +183,24 @@ export class Connection implements ReplySink {
   }
 
   private readonly flush = (): void => {
-    this.flushScheduled = false;
+    // Seal first: its writes land in this flush instead of scheduling another.
     this.sealGets();
+    this.flushScheduled = false;
     const socket = this.socket;
     const outbox = this.outbox;
     if (outbox.length === 0 || socket === undefined) return;
     if (outbox.length === 1) {
       socket.write(outbox[0]!);
-    } else if (this.outboxBytes <= CONCAT_LIMIT) {
-      socket.write(Buffer.concat(outbox, this.outboxBytes));
+    } else if (this.outboxAllText) {
+      // One string, one UTF-8 encode straight into the socket write: no Buffer per command.
+      socket.write(outbox.join(''));
     } else {
       socket.cork();
       for (const bytes of outbox) socket.write(bytes);
       socket.uncork();
     }
     outbox.length = 0;
-    this.outboxBytes = 0;
+    this.outboxAllText = true;
   };
 
   // ---- connecting and logging in --------------------------------------------------------------
@@ -252,7 +252,7 @@ export class Connection implements ReplySink {
     this.sendLogin(login.start());
   }
 
-  private sendLogin(bytes: Buffer): void {
+  private sendLogin(bytes: Wire): void {
     const login = this.settings.login!;
     const command = new LoginCommand(
       bytes,
@@ -281,8 +281,7 @@ export class Connection implements ReplySink {
 
   private becomeReady(): void {
     this.state = 'ready';
-    this.failures = 0;
-    this.lastFailure = undefined;
+    this.settings.health.recordSuccess();
     const waiting = this.waiting;
     this.waiting = [];
     for (const command of waiting) {
@@ -343,15 +342,12 @@ export class Connection implements ReplySink {
     this.closeReason = undefined;
     this.parser.reset();
     this.outbox.length = 0;
-    this.outboxBytes = 0;
+    this.outboxAllText = true;
     for (const command of this.inflight.drain()) command.fail(reason);
     if (neverReady || reason instanceof TimeoutError) {
       // A server that cannot be reached (or logged in to, or answers too slowly) is left alone for a
       // growing delay, so callers fail fast instead of each waiting out a timeout.
-      this.failures++;
-      this.lastFailure = reason;
-      this.retryAt =
-        Date.now() + backoffDelay(this.failures, this.settings.retryDelay, this.settings.maxRetryDelay);
+      this.settings.health.recordFailure(reason, Date.now());
       const waiting = this.waiting;
       this.waiting = [];
       for (const command of waiting) command.fail(reason);
@@ -370,20 +366,6 @@ export class Connection implements ReplySink {
     }
     if (this.inflight.length === 0 && this.waiting.length === 0) this.clearTimer();
     ending?.resolve();
-  }
-
-  /**
-   * The fail-fast error while backing off. A refused login keeps its class and code (callers branch
-   * on ERR_MEMWIRE_AUTH to tell bad credentials from a dead server); anything else is a ConnectionError.
-   */
-  private downError(now: number): ConnectionError | AuthError {
-    const cause = this.lastFailure;
-    const why = cause === undefined ? '' : ` (${cause.message})`;
-    const message = `${this.address} is unavailable${why}; next attempt in ${Math.ceil(this.retryAt - now)} ms`;
-    const options = { server: this.address, cause };
-    return cause instanceof AuthError
-      ? new AuthError(message, options)
-      : new ConnectionError(message, options);
   }
 
   /** One timer per connection, for the oldest command: replies come in order, so it bounds them all. */

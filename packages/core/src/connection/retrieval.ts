@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors.js';
+import type { Wire } from '../protocol/encoder.js';
 import { errorReply } from '../protocol/replies.js';
 import type { Command } from './commands.js';
 
@@ -21,17 +22,17 @@ export interface GetSink {
  */
 export class RetrievalCommand implements Command {
   deadline = 0;
-  private encoded: Buffer | undefined;
+  private encoded: Wire | undefined;
   private readonly keys: string[] = [];
   private readonly sinks = new Map<string, GetSink | GetSink[]>();
 
-  constructor(private readonly encode: (keys: readonly string[]) => Buffer) {}
+  constructor(private readonly encode: (keys: readonly string[]) => Wire) {}
 
   get size(): number {
     return this.keys.length;
   }
 
-  get bytes(): Buffer {
+  get bytes(): Wire {
     this.encoded ??= this.encode(this.keys);
     return this.encoded;
   }

@@ -1,9 +1,20 @@
 /**
- * Encodes classic text-protocol commands (protocol.txt) to bytes. Keys arrive already checked
- * (see keys.ts) and numbers already validated: this file only lays out bytes.
- * One Buffer per command: small ones come from Node's pool, and a value is copied once, so a
- * caller mutating its Buffer after `set()` cannot change what is sent.
+ * Encodes classic text-protocol commands (protocol.txt). Keys arrive already checked (see keys.ts)
+ * and numbers already validated: this file only lays out the command.
+ *
+ * A command is a {@link Wire}: a string when it is all text (the connection joins a tick's strings and
+ * writes them with one UTF-8 encode, no Buffer per command), or a Buffer when it carries bytes. A
+ * byte value is copied into its command, so a caller mutating its Buffer after `set()` cannot change
+ * what is sent.
  */
+
+/** A command as sent: text (written as UTF-8) or bytes. */
+export type Wire = string | Buffer;
+
+/** The bytes of a command, for tests and diagnostics. */
+export function wireBytes(wire: Wire): Buffer {
+  return typeof wire === 'string' ? Buffer.from(wire, 'utf8') : wire;
+}
 
 export type StorageVerb = 'set' | 'add' | 'replace' | 'append' | 'prepend';
 export type RetrievalVerb = 'get' | 'gets';
@@ -17,25 +28,32 @@ export function encodeStorage(
   key: string,
   flags: number,
   exptime: number,
-  data: Uint8Array,
+  data: Uint8Array | string,
   cas?: string,
-): Buffer {
+): Wire {
+  const dataBytes = byteLength(data);
   const header =
     cas === undefined
-      ? `${verb} ${key} ${flags} ${exptime} ${data.length}\r\n`
-      : `${verb} ${key} ${flags} ${exptime} ${data.length} ${cas}\r\n`;
+      ? `${verb} ${key} ${flags} ${exptime} ${dataBytes}\r\n`
+      : `${verb} ${key} ${flags} ${exptime} ${dataBytes} ${cas}\r\n`;
+  if (typeof data === 'string') return `${header}${data}\r\n`;
   const headerBytes = Buffer.byteLength(header);
-  const out = Buffer.allocUnsafe(headerBytes + data.length + 2);
+  const out = Buffer.allocUnsafe(headerBytes + dataBytes + 2);
   out.write(header, 0, headerBytes, 'utf8');
   out.set(data, headerBytes);
-  out[headerBytes + data.length] = 0x0d;
-  out[headerBytes + data.length + 1] = 0x0a;
+  out[headerBytes + dataBytes] = 0x0d;
+  out[headerBytes + dataBytes + 1] = 0x0a;
   return out;
 }
 
+/** Bytes a value takes on the wire: a string counts as UTF-8. */
+export function byteLength(data: Uint8Array | string): number {
+  return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+}
+
 /** `get|gets <key>*\r\n` */
-export function encodeRetrieval(verb: RetrievalVerb, keys: readonly string[]): Buffer {
-  return Buffer.from(`${verb} ${keys.join(' ')}${CRLF}`);
+export function encodeRetrieval(verb: RetrievalVerb, keys: readonly string[]): string {
+  return `${verb} ${keys.join(' ')}${CRLF}`;
 }
 
 /** `gat|gats <exptime> <key>*\r\n` */
@@ -43,39 +61,39 @@ export function encodeTouchRetrieval(
   verb: TouchRetrievalVerb,
   exptime: number,
   keys: readonly string[],
-): Buffer {
-  return Buffer.from(`${verb} ${exptime} ${keys.join(' ')}${CRLF}`);
+): string {
+  return `${verb} ${exptime} ${keys.join(' ')}${CRLF}`;
 }
 
-export function encodeDelete(key: string): Buffer {
-  return Buffer.from(`delete ${key}${CRLF}`);
+export function encodeDelete(key: string): string {
+  return `delete ${key}${CRLF}`;
 }
 
 /** `incr|decr <key> <value>\r\n`; the delta as decimal text, since it may exceed 2^53. */
-export function encodeArithmetic(verb: 'incr' | 'decr', key: string, delta: string): Buffer {
-  return Buffer.from(`${verb} ${key} ${delta}${CRLF}`);
+export function encodeArithmetic(verb: 'incr' | 'decr', key: string, delta: string): string {
+  return `${verb} ${key} ${delta}${CRLF}`;
 }
 
-export function encodeTouch(key: string, exptime: number): Buffer {
-  return Buffer.from(`touch ${key} ${exptime}${CRLF}`);
+export function encodeTouch(key: string, exptime: number): string {
+  return `touch ${key} ${exptime}${CRLF}`;
 }
 
-export function encodeFlushAll(delaySeconds?: number): Buffer {
-  return Buffer.from(delaySeconds === undefined ? `flush_all${CRLF}` : `flush_all ${delaySeconds}${CRLF}`);
+export function encodeFlushAll(delaySeconds?: number): string {
+  return delaySeconds === undefined ? `flush_all${CRLF}` : `flush_all ${delaySeconds}${CRLF}`;
 }
 
-export function encodeStats(group?: string): Buffer {
-  return Buffer.from(group === undefined ? `stats${CRLF}` : `stats ${group}${CRLF}`);
+export function encodeStats(group?: string): string {
+  return group === undefined ? `stats${CRLF}` : `stats ${group}${CRLF}`;
 }
 
-export function encodeVersion(): Buffer {
-  return Buffer.from(`version${CRLF}`);
+export function encodeVersion(): string {
+  return `version${CRLF}`;
 }
 
-export function encodeVerbosity(level: number): Buffer {
-  return Buffer.from(`verbosity ${level}${CRLF}`);
+export function encodeVerbosity(level: number): string {
+  return `verbosity ${level}${CRLF}`;
 }
 
-export function encodeQuit(): Buffer {
-  return Buffer.from(`quit${CRLF}`);
+export function encodeQuit(): string {
+  return `quit${CRLF}`;
 }

@@ -2,12 +2,13 @@ import { describe, expect, test } from 'vitest';
 import type { Credentials } from '../../src/auth/dialects.js';
 import { encodeLogin } from '../../src/auth/dialects.js';
 import { LoginFlow } from '../../src/auth/login.js';
+import { type Wire, wireBytes } from '../../src/protocol/encoder.js';
 
 const alice: Credentials = { kind: 'password', username: 'alice', password: 's3cret' };
 const iron: Credentials = { kind: 'ironcache', token: 'tok123', projectId: 'proj9', cacheName: 'sessions' };
 
 const WRONG_FORMAT = 'CLIENT_ERROR bad authentication token format';
-const text = (bytes: Buffer): string => bytes.toString('utf8');
+const text = (wire: Wire): string => wireBytes(wire).toString('utf8');
 
 describe('encodeLogin', () => {
   test('memcachier: set <username> 0 0 <len>, the password as the value', () => {
@@ -24,8 +25,12 @@ describe('encodeLogin', () => {
 
   test('counts the length of a non-ASCII password in bytes', () => {
     const credentials: Credentials = { kind: 'password', username: 'bob', password: 'p\u00e4ss' };
-    expect(encodeLogin('memcachier', credentials)).toEqual(Buffer.from('set bob 0 0 5\r\np\u00e4ss\r\n'));
-    expect(encodeLogin('memcached', credentials)).toEqual(Buffer.from('set bob 0 0 9\r\nbob p\u00e4ss\r\n'));
+    expect(wireBytes(encodeLogin('memcachier', credentials))).toEqual(
+      Buffer.from('set bob 0 0 5\r\np\u00e4ss\r\n'),
+    );
+    expect(wireBytes(encodeLogin('memcached', credentials))).toEqual(
+      Buffer.from('set bob 0 0 9\r\nbob p\u00e4ss\r\n'),
+    );
   });
 
   test('sends a password with spaces as it is', () => {

@@ -261,6 +261,8 @@ describe('hosted-service dialects, through an auth front relaying to a real memc
       servers: f.address,
       ironcache: { token: 'tok-123', projectId: 'proj-9', cacheName: 'sessions' },
       ...fast,
+      // One connection, so the later "oauth" set travels on the connection that already logged in.
+      poolSize: 1,
     });
     const key = uniqueKey('iron');
     expect(await c.set(key, 'iron value')).toBe(true);

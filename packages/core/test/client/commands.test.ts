@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
-import { ClientError, djangoKeyFunction, ErrorCodes, InvalidArgumentError } from '../../src/index.js';
+import {
+  ClientError,
+  type ClientOptions,
+  djangoKeyFunction,
+  ErrorCodes,
+  InvalidArgumentError,
+} from '../../src/index.js';
 import {
   rawRequest,
   remainingTtl,
@@ -18,7 +24,8 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const newClient = useClients();
-const client = () => newClient({ servers: server.address, commandTimeout: 500, retryDelay: 20 });
+const client = (options: ClientOptions = {}) =>
+  newClient({ servers: server.address, commandTimeout: 500, retryDelay: 20, ...options });
 
 describe('get', () => {
   test('returns undefined for a key that does not exist', async () => {
@@ -376,7 +383,8 @@ describe('stats, version and verbosity', () => {
 
 describe('quit', () => {
   test('closes the connection after the commands already issued, and the next command reconnects', async () => {
-    const c = client();
+    // One connection, so total_connections counts exactly one reconnect.
+    const c = client({ poolSize: 1 });
     const key = uniqueKey('quit');
     const before = Number((await serverStats(c))['total_connections']);
     const stored = c.set(key, 'v');

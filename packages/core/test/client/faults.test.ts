@@ -177,7 +177,8 @@ describe('a server that sends bytes that are not a reply', () => {
 
   test('garbage fails every command pipelined behind it, and all of them settle', async () => {
     const f = await startFakeByConnection([answerLines(() => '?!\r\n'), healthy]);
-    const c = newClient({ servers: f.address, commandTimeout: 500, retryDelay: 20 });
+    // One pipeline: the fake server scripts its first connection to send garbage.
+    const c = newClient({ servers: f.address, commandTimeout: 500, retryDelay: 20, poolSize: 1 });
     const outcomes = await allSettleWithin([c.version(), c.get('a'), c.version(), c.get('b')], 500 + 1000);
     const errors = rejections(outcomes);
     expect(errors).toHaveLength(4);

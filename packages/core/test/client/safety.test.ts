@@ -340,7 +340,8 @@ describe('AbortSignal', () => {
       serverSide = socket;
     });
     const f = fake;
-    const c = newClient({ servers: f.address, commandTimeout: 5000 });
+    // One pipeline: the test answers on the one socket it saw.
+    const c = newClient({ servers: f.address, commandTimeout: 5000, poolSize: 1 });
     const controller = new AbortController();
     const first = c.get('a', { signal: controller.signal });
     await waitFor(() => f.received.toString('latin1') === 'get a\r\n');

@@ -2,6 +2,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
 import {
+  type ClientOptions,
   type Codec,
   CodecError,
   DefaultFlags,
@@ -19,7 +20,8 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const newClient = useClients();
-const client = () => newClient({ servers: server.address, commandTimeout: 500, retryDelay: 20 });
+const client = (options: ClientOptions = {}) =>
+  newClient({ servers: server.address, commandTimeout: 500, retryDelay: 20, ...options });
 
 /** The flags and bytes of `key` as the server holds them. */
 async function stored(key: string): Promise<{ flags: number; data: Buffer } | undefined> {
@@ -221,7 +223,8 @@ describe('binary values', () => {
 
 describe('get coalescing', () => {
   test('100 gets issued in one tick reach the server as one get line', async () => {
-    const c = client();
+    // One connection, so the whole burst is one line (the pool case is the next test).
+    const c = client({ poolSize: 1 });
     const keys = Array.from({ length: 100 }, (_, i) => uniqueKey(`co${i}`));
     await Promise.all(keys.slice(0, 50).map((key) => c.set(key, key)));
     const before = await serverStats(c);
@@ -240,8 +243,23 @@ describe('get coalescing', () => {
     );
   });
 
+  test('with the default pool of two connections, a burst of gets is one line per connection', async () => {
+    const c = client();
+    const keys = Array.from({ length: 100 }, (_, i) => uniqueKey(`pool${i}`));
+    await Promise.all(keys.map((key) => c.set(key, key)));
+    const before = await serverStats(c);
+    expect(await Promise.all(keys.map((key) => c.get(key)))).toEqual(keys);
+    const after = await serverStats(c);
+    // Each line costs "get" + "\r\n" (5 bytes) on top of " <key>" per key.
+    const keyBytes = keys.reduce((sum, key) => sum + 1 + key.length, 0);
+    const lines =
+      (Number(after['bytes_read']) - Number(before['bytes_read']) - keyBytes - 'stats\r\n'.length) / 5;
+    expect(lines).toBe(2);
+  });
+
   test('maxKeysPerGet splits a burst into lines of at most that many keys', async () => {
-    const c = newClient({ servers: server.address, commandTimeout: 500, maxKeysPerGet: 10 });
+    // One connection, so the split is exactly by maxKeysPerGet.
+    const c = newClient({ servers: server.address, commandTimeout: 500, maxKeysPerGet: 10, poolSize: 1 });
     const keys = Array.from({ length: 35 }, (_, i) => uniqueKey(`split${i}`));
     await c.set(keys[34]!, 'last');
     const before = await serverStats(c);

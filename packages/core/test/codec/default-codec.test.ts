@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DefaultFlags, defaultCodec, type Value } from '../../src/codec/default-codec.js';
 import { CodecError, InvalidValueError } from '../../src/errors.js';
+import { encodeStorage, wireBytes } from '../../src/protocol/encoder.js';
 
 /** Encodes, copies the bytes as the network would deliver them, and decodes. */
 function roundTrip(value: Value): { flags: number; out: Value } {
@@ -40,8 +41,11 @@ describe('defaultCodec', () => {
       expect(roundTrip(value)).toEqual({ flags: DefaultFlags.STRING, out: value });
     });
 
-    test('stores strings as UTF-8', () => {
-      expect(defaultCodec.encode('\u00e9').data).toEqual(Buffer.from([0xc3, 0xa9]));
+    test('stores strings as UTF-8 on the wire', () => {
+      const { data, flags } = defaultCodec.encode('\u00e9');
+      expect(wireBytes(encodeStorage('set', 'k', flags, 0, data))).toEqual(
+        Buffer.from('set k 0 0 2\r\n\xc3\xa9\r\n', 'latin1'),
+      );
     });
   });
 

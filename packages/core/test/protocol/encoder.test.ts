@@ -11,9 +11,11 @@ import {
   encodeTouchRetrieval,
   encodeVerbosity,
   encodeVersion,
+  type Wire,
+  wireBytes,
 } from '../../src/protocol/encoder.js';
 
-const latin1 = (bytes: Buffer): string => bytes.toString('latin1');
+const latin1 = (wire: Wire): string => wireBytes(wire).toString('latin1');
 
 describe('encodeStorage', () => {
   test('lays out "<verb> <key> <flags> <exptime> <bytes>\\r\\n<data>\\r\\n"', () => {
@@ -42,6 +44,12 @@ describe('encodeStorage', () => {
     const data = Buffer.from('a\r\n\0END\r\n', 'latin1');
     const out = encodeStorage('set', 'k', 1, 0, data);
     expect(out).toEqual(Buffer.concat([Buffer.from('set k 1 0 9\r\n'), data, Buffer.from('\r\n')]));
+  });
+
+  test('counts a string value in UTF-8 bytes, not characters', () => {
+    expect(latin1(encodeStorage('set', 'k', 0, 0, '\u00e9\u{1f600}'))).toBe(
+      'set k 0 0 6\r\n\xc3\xa9\xf0\x9f\x98\x80\r\n',
+    );
   });
 
   test('writes an empty value as a zero-length block', () => {

@@ -1,0 +1,51 @@
+import type { LoginFlow } from '../auth/login.js';
+import { ServerHealth } from '../cluster/server-health.js';
+import { formatAddress } from '../config/server-address.js';
+import { Connection, type ConnectionSettings } from './connection.js';
+
+export type PoolSettings = Omit<ConnectionSettings, 'login' | 'health'> & {
+  /** A fresh login flow per connection: each runs its own handshake. */
+  login: () => LoginFlow | undefined;
+  poolSize: number;
+};
+
+/**
+ * The connections to one server. A key always uses the same connection (chosen by a cheap hash), so
+ * commands on one key keep their order, while commands on different keys travel on different
+ * connections: memcached serves each connection on one of its worker threads, and two pipelines in
+ * flight keep both the client and the server busy where one would make them take turns.
+ */
+export class ServerPool {
+  readonly address: string;
+  readonly health: ServerHealth;
+  private readonly connections: Connection[];
+
+  constructor(settings: PoolSettings) {
+    this.address = formatAddress(settings.server);
+    const health = new ServerHealth(this.address, settings.retryDelay, settings.maxRetryDelay);
+    this.health = health;
+    this.connections = Array.from(
+      { length: settings.poolSize },
+      () => new Connection({ ...settings, login: settings.login(), health }),
+    );
+  }
+
+  /** The connection for `key` (as sent). */
+  forKey(key: string): Connection {
+    const connections = this.connections;
+    if (connections.length === 1) return connections[0]!;
+    // FNV-1a over UTF-16 code units: only needs to spread keys, not to match any other client.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+    return connections[(hash >>> 0) % connections.length]!;
+  }
+
+  /** The connection for commands about the whole server (stats, version, flush_all). */
+  get primary(): Connection {
+    return this.connections[0]!;
+  }
+
+  end(permanent: boolean): Promise<void> {
+    return Promise.all(this.connections.map((connection) => connection.end(permanent))).then(() => undefined);
+  }
+}
