@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { LoginFlow } from './auth/login.js';
-import { createSelector, type ServerSelector } from './cluster/selector.js';
+import { Topology } from './cluster/topology.js';
 import type { Codec, EncodedValue } from './codec/codec.js';
 import type { Value } from './codec/default-codec.js';
 import type { ClientOptions } from './config/options.js';
@@ -12,10 +13,11 @@ import {
   VersionCommand,
 } from './connection/commands.js';
 import type { Connection } from './connection/connection.js';
-import { ServerPool } from './connection/pool.js';
+import { type PoolEvents, ServerPool } from './connection/pool.js';
 import { RetrievalCommand } from './connection/retrieval.js';
 import { AbortError, ClientClosedError, InvalidArgumentError, ValueTooLargeError } from './errors.js';
 import { CasSink, type CasToken, ManySink, ValueSink, type ValueWithCas } from './get-sinks.js';
+import { type Outcome, settle } from './outcomes.js';
 import {
   byteLength,
   encodeArithmetic,
@@ -31,6 +33,8 @@ import {
 } from './protocol/encoder.js';
 import { createKeyMapper } from './protocol/keys.js';
 import { toExptime } from './protocol/ttl.js';
+import { type StatsSummary, summarizeStats } from './stats-summary.js';
+import { type CommandTrace, isTracing, traceCommand } from './tracing.js';
 import { warnIfCleartext } from './warnings.js';
 
 /** Options every call accepts. */
@@ -48,90 +52,160 @@ export interface WriteOptions extends CallOptions {
   ttl?: number | undefined;
 }
 
+/** Options of `getMany`. */
+export interface GetManyOptions extends CallOptions {
+  /**
+   * When a server fails during the call: `'reject'` the whole call, or count that server's keys as
+   * `'miss'`es (for caches, where a partial answer beats none). @default 'reject'
+   */
+  onServerError?: 'reject' | 'miss' | undefined;
+}
+
+/** The client's events. None is `'error'`: an unheard event never crashes the process. */
+export interface ClientEvents {
+  /** A server was marked down after `failureThreshold` consecutive failures. */
+  serverDown: [{ server: string; error: Error }];
+  /** A server marked down answered a background probe and serves again. */
+  serverUp: [{ server: string }];
+}
+
 /**
  * A memcached client over the text protocol, for one server or many (keys spread by ketama).
  * Create it with {@link createClient}. Misses and refused writes are results (`undefined`, `false`);
  * failures reject with a {@link MemwireError} subclass.
  */
-export class Client<In = Value, Out = In> {
+export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   private readonly config: ResolvedConfig<In, Out>;
-  private readonly pools: ServerPool[];
-  private readonly selector: ServerSelector;
+  private readonly topology: Topology;
   private readonly wireKey: (key: string) => string;
   private readonly codec: Codec<In, Out>;
   private closed = false;
 
   constructor(options: ClientOptions<In, Out> = {}) {
+    super();
     this.config = resolveConfig(options);
     const config = this.config;
     this.codec = config.codec;
     this.wireKey = createKeyMapper(config);
-    this.selector = createSelector(config.servers, config.distribution);
     const login = () =>
       config.credentials === undefined ? undefined : new LoginFlow(config.authDialect, config.credentials);
-    this.pools = config.servers.map((server) => new ServerPool({ ...config, server, login }));
+    const events: PoolEvents = {
+      serverDown: (pool, error) => {
+        this.topology.rebuild();
+        this.emit('serverDown', { server: pool.address, error });
+      },
+      serverUp: (pool) => {
+        this.topology.rebuild();
+        this.emit('serverUp', { server: pool.address });
+      },
+    };
+    const pools = config.servers.map((server) => new ServerPool({ ...config, server, login }, events));
+    this.topology = new Topology(pools, config.distribution, config.failover);
     if (config.credentials !== undefined && config.tls === undefined) warnIfCleartext(config.servers);
   }
 
   /** The servers as `host:port`, in configured order. */
   get servers(): readonly string[] {
-    return this.pools.map((pool) => pool.address);
+    return this.topology.pools.map((pool) => pool.address);
   }
 
-  /** The value of `key`, or undefined on a miss. Gets issued in the same tick share one `get` line per server. */
+  /** The servers marked down now, as `host:port`. */
+  get downServers(): readonly string[] {
+    return this.topology.pools.filter((pool) => pool.health.isDown).map((pool) => pool.address);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  /**
+   * The value of `key`, or undefined on a miss (and, with `failover: 'miss'`, while its server is
+   * marked down). Gets issued in the same tick share one `get` line per connection.
+   */
   get(key: string, options?: CallOptions): Promise<Out | undefined> {
-    return this.run(options, () => {
+    return this.run('get', 1, options, (trace) => {
       const wire = this.wireKey(key);
+      const connection = this.readConnection(wire, trace);
+      if (connection === undefined) return Promise.resolve(undefined);
       const sink = new ValueSink<Out>(this.codec);
-      this.route(wire).retrieve('get', wire, sink);
-      return sink.promise;
-    });
-  }
-
-  /** The hits among `keys`, as a Map keyed by the caller's keys; misses are absent. One round trip per server. */
-  getMany(keys: Iterable<string>, options?: CallOptions): Promise<Map<string, Out>> {
-    return this.run(options, () => {
-      const callerKeys = new Map<string, string>();
-      for (const key of keys) callerKeys.set(this.wireKey(key), key);
-      const sink = new ManySink<Out>(this.codec, callerKeys);
-      if (callerKeys.size === 0) return Promise.resolve(sink.result);
-      for (const wire of callerKeys.keys()) {
-        sink.expect();
-        this.route(wire).retrieve('get', wire, sink);
-      }
+      connection.retrieve('get', wire, sink);
       return sink.promise;
     });
   }
 
   /** The value of `key` with its CAS token (for {@link Client.cas}), or undefined on a miss. */
   gets(key: string, options?: CallOptions): Promise<ValueWithCas<Out> | undefined> {
-    return this.run(options, () => {
+    return this.run('gets', 1, options, (trace) => {
       const wire = this.wireKey(key);
+      const connection = this.readConnection(wire, trace);
+      if (connection === undefined) return Promise.resolve(undefined);
       const sink = new CasSink<Out>(this.codec);
-      this.route(wire).retrieve('gets', wire, sink);
+      connection.retrieve('gets', wire, sink);
       return sink.promise;
     });
   }
 
   /** The value of `key`, setting its TTL in the same round trip (`gat`); undefined on a miss. */
   getAndTouch(key: string, ttl: number, options?: CallOptions): Promise<Out | undefined> {
-    return this.run(options, () => {
-      const wire = this.wireKey(key);
+    return this.run('getAndTouch', 1, options, (trace) => {
       const sink = new ValueSink<Out>(this.codec);
-      this.sendRetrieval(wire, ttl, 'gat', sink);
-      return sink.promise;
+      return this.touchRetrieval(key, ttl, 'gat', sink, trace);
     });
   }
 
   /** Like {@link Client.getAndTouch}, with the CAS token (`gats`). */
   getsAndTouch(key: string, ttl: number, options?: CallOptions): Promise<ValueWithCas<Out> | undefined> {
-    return this.run(options, () => {
-      const wire = this.wireKey(key);
+    return this.run('getsAndTouch', 1, options, (trace) => {
       const sink = new CasSink<Out>(this.codec);
-      this.sendRetrieval(wire, ttl, 'gats', sink);
-      return sink.promise;
+      return this.touchRetrieval(key, ttl, 'gats', sink, trace);
     });
   }
+
+  /**
+   * The hits among `keys`, as a Map keyed by the caller's keys; misses are absent. One round trip
+   * per server, all servers in parallel. Keys of a server marked down are misses under
+   * `failover: 'miss'`; a server failing during the call rejects it unless `onServerError: 'miss'`.
+   */
+  getMany(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, Out>> {
+    const list = [...keys];
+    return this.run('getMany', list.length, options, async () => {
+      const perServer = this.fetchPerServer(list);
+      const result = new Map<string, Out>();
+      const missOnError = options?.onServerError === 'miss';
+      const settled = await Promise.all(
+        perServer.map(({ promise }) => (missOnError ? settle(promise) : promise)),
+      );
+      for (const hits of settled) {
+        const map = hits instanceof Map ? hits : hits.ok ? hits.value : undefined;
+        if (map !== undefined) for (const [key, value] of map) result.set(key, value);
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Every key's outcome: `{ ok: true, value }` (value undefined on a miss) or `{ ok: false, error }`
+   * with the error of the server holding the key (one that is marked down included). Never rejects
+   * for a server's failure, only for invalid input.
+   */
+  getManySettled(
+    keys: Iterable<string>,
+    options?: CallOptions,
+  ): Promise<Map<string, Outcome<Out | undefined>>> {
+    const list = [...keys];
+    return this.run('getManySettled', list.length, options, async () => {
+      const perServer = this.fetchPerServer(list, true);
+      const result = new Map<string, Outcome<Out | undefined>>();
+      const settled = await Promise.all(perServer.map(({ promise }) => settle(promise)));
+      settled.forEach((outcome, i) => {
+        for (const key of perServer[i]!.keys) {
+          if (!outcome.ok) result.set(key, outcome);
+          else result.set(key, { ok: true, value: outcome.value.get(key) });
+        }
+      });
+      return result;
+    });
+  }
+
+  // ---- writes -----------------------------------------------------------------------------------
 
   /** Stores `value` under `key`. Resolves true when stored. */
   set(key: string, value: In, options?: WriteOptions): Promise<boolean> {
@@ -160,22 +234,57 @@ export class Client<In = Value, Out = In> {
 
   /** Stores only if `key` still has the CAS token `cas` from {@link Client.gets}; false if it changed or is gone. */
   cas(key: string, value: In, cas: CasToken, options?: WriteOptions): Promise<boolean> {
-    return this.run(options, () => {
+    return this.run('cas', 1, options, (trace) => {
       if (typeof cas !== 'string' || !/^\d+$/.test(cas)) {
         throw new InvalidArgumentError('cas must be the token returned by gets()');
       }
       const wire = this.wireKey(key);
-      const { data, flags } = this.encodeValue(value);
+      const { data, flags } = this.encodeValue(value, trace);
       const bytes = encodeStorage('cas', wire, flags, toExptime(options?.ttl ?? this.config.ttl), data, cas);
-      return this.sendTo(wire, new StatusCommand(bytes, 'STORED'));
+      return this.sendTo(wire, new StatusCommand(bytes, 'STORED'), trace);
+    });
+  }
+
+  /**
+   * Stores every entry (all servers in parallel, each server's share in one write) and reports each
+   * key's outcome. Every key and value is checked first: invalid input rejects and nothing is sent.
+   */
+  setMany(
+    entries: Iterable<readonly [string, In]>,
+    options?: WriteOptions,
+  ): Promise<Map<string, Outcome<boolean>>> {
+    const list = [...entries];
+    return this.run('setMany', list.length, options, async () => {
+      const exptime = toExptime(options?.ttl ?? this.config.ttl);
+      const commands = list.map(([key, value]) => {
+        const wire = this.wireKey(key);
+        const { data, flags } = this.encodeValue(value);
+        return { key, wire, bytes: encodeStorage('set', wire, flags, exptime, data) };
+      });
+      const outcomes = await Promise.all(
+        commands.map(({ wire, bytes }) => settle(this.sendTo(wire, new StatusCommand(bytes, 'STORED')))),
+      );
+      return new Map(commands.map(({ key }, i) => [key, outcomes[i]!]));
     });
   }
 
   /** Deletes `key`; false if it did not exist. */
   delete(key: string, options?: CallOptions): Promise<boolean> {
-    return this.run(options, () => {
+    return this.run('delete', 1, options, (trace) => {
       const wire = this.wireKey(key);
-      return this.sendTo(wire, new StatusCommand(encodeDelete(wire), 'DELETED'));
+      return this.sendTo(wire, new StatusCommand(encodeDelete(wire), 'DELETED'), trace);
+    });
+  }
+
+  /** Deletes every key (all servers in parallel) and reports each key's outcome (false: did not exist). */
+  deleteMany(keys: Iterable<string>, options?: CallOptions): Promise<Map<string, Outcome<boolean>>> {
+    const list = [...keys];
+    return this.run('deleteMany', list.length, options, async () => {
+      const wires = list.map((key) => this.wireKey(key));
+      const outcomes = await Promise.all(
+        wires.map((wire) => settle(this.sendTo(wire, new StatusCommand(encodeDelete(wire), 'DELETED')))),
+      );
+      return new Map(list.map((key, i) => [key, outcomes[i]!]));
     });
   }
 
@@ -199,15 +308,17 @@ export class Client<In = Value, Out = In> {
 
   /** Sets a new TTL (seconds) on `key`; false if it does not exist. */
   touch(key: string, ttl: number, options?: CallOptions): Promise<boolean> {
-    return this.run(options, () => {
+    return this.run('touch', 1, options, (trace) => {
       const wire = this.wireKey(key);
-      return this.sendTo(wire, new StatusCommand(encodeTouch(wire, toExptime(ttl)), 'TOUCHED'));
+      return this.sendTo(wire, new StatusCommand(encodeTouch(wire, toExptime(ttl)), 'TOUCHED'), trace);
     });
   }
 
+  // ---- whole servers ----------------------------------------------------------------------------
+
   /** `flush_all` on every server: invalidates every item, after `delaySeconds` if given. */
   flush(delaySeconds?: number, options?: CallOptions): Promise<void> {
-    return this.run(options, async () => {
+    return this.run('flush', 0, options, async () => {
       if (delaySeconds !== undefined && (!Number.isInteger(delaySeconds) || delaySeconds < 0)) {
         throw new InvalidArgumentError('flush delay must be a whole number of seconds ≥ 0');
       }
@@ -217,7 +328,7 @@ export class Client<In = Value, Out = In> {
 
   /** `stats [group]` of every server, keyed by `host:port`. */
   stats(group?: string, options?: CallOptions): Promise<Map<string, Record<string, string>>> {
-    return this.run(options, () => {
+    return this.run('stats', 0, options, () => {
       if (group !== undefined && !/^[\w ]+$/.test(group)) {
         throw new InvalidArgumentError(`invalid stats group ${JSON.stringify(group)}`);
       }
@@ -225,16 +336,25 @@ export class Client<In = Value, Out = In> {
     });
   }
 
+  /** Hit ratio, evictions, items, memory and connections of every server, keyed by `host:port`. */
+  async statsSummary(options?: CallOptions): Promise<Map<string, StatsSummary>> {
+    const stats = await this.stats(undefined, options);
+    return new Map([...stats].map(([server, raw]) => [server, summarizeStats(raw)]));
+  }
+
   /** The version of every server, keyed by `host:port`. */
   version(options?: CallOptions): Promise<Map<string, string>> {
-    return this.run(options, () => this.onEveryServer(() => new VersionCommand(encodeVersion())));
+    return this.run('version', 0, options, () =>
+      this.onEveryServer(() => new VersionCommand(encodeVersion())),
+    );
   }
 
   /** Sets the servers' log verbosity (`verbosity <level>`). */
   verbosity(level: number, options?: CallOptions): Promise<void> {
-    return this.run(options, async () => {
-      if (!Number.isInteger(level) || level < 0)
+    return this.run('verbosity', 0, options, async () => {
+      if (!Number.isInteger(level) || level < 0) {
         throw new InvalidArgumentError('verbosity level must be a whole number ≥ 0');
+      }
       await this.onEveryServer(() => new OkCommand(encodeVerbosity(level)));
     });
   }
@@ -244,63 +364,135 @@ export class Client<In = Value, Out = In> {
    * close. The client stays usable: the next command reconnects.
    */
   async quit(): Promise<void> {
-    await Promise.all(this.pools.map((pool) => pool.end(false)));
+    await Promise.all(this.topology.pools.map((pool) => pool.end(false)));
   }
 
   /**
    * Closes the client: commands already issued still get their replies, later ones reject with
-   * ClientClosedError. Resolves once every socket is closed; nothing is left keeping the process alive.
+   * ClientClosedError. Resolves once every socket is closed; no socket, timer or probe is left
+   * keeping the process alive.
    */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.pools.map((pool) => pool.end(true)));
+    await Promise.all(this.topology.pools.map((pool) => pool.end(true)));
   }
 
-  // ---- internals ------------------------------------------------------------------------------
+  // ---- internals --------------------------------------------------------------------------------
 
-  /** Runs `start` unless the client is closed, turning a synchronous throw into a rejection. */
-  private run<T>(options: CallOptions | undefined, start: () => Promise<T>): Promise<T> {
+  /**
+   * The connection to read `wire` from, or undefined when its server is marked down and
+   * `failover: 'miss'` makes that a miss without asking.
+   */
+  private readConnection(wire: string, trace: CommandTrace | undefined): Connection | undefined {
+    const pool = this.topology.route(wire);
+    if (trace !== undefined) trace.server = pool.address;
+    if (this.missesWhileDown(pool)) return undefined;
+    return pool.forKey(wire);
+  }
+
+  /** Under `failover: 'miss'`, a server down for an outage answers reads with misses, unasked. */
+  private missesWhileDown(pool: ServerPool): boolean {
+    return pool.health.isDown && this.config.failover === 'miss' && !pool.health.refusedLogin;
+  }
+
+  /**
+   * Runs `start` unless the client is closed or the signal aborted, turning a synchronous throw into a
+   * rejection, and publishing on the `memwire:command` tracing channel when someone listens.
+   */
+  private run<T>(
+    command: string,
+    keys: number,
+    options: CallOptions | undefined,
+    start: (trace: CommandTrace | undefined) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new ClientClosedError());
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     let promise: Promise<T>;
     try {
-      promise = start();
+      if (isTracing()) {
+        const trace: CommandTrace = { command, keys };
+        promise = traceCommand(trace, () => start(trace));
+      } else {
+        promise = start(undefined);
+      }
     } catch (error) {
       return Promise.reject(error);
     }
     return signal === undefined ? promise : abortable(promise, signal);
   }
 
-  private route(wire: string): Connection {
-    const pools = this.pools;
-    return (pools.length === 1 ? pools[0]! : pools[this.selector.serverFor(wire)]!).forKey(wire);
+  /**
+   * Groups `keys` by server and asks each server for its share in parallel. Every key is checked
+   * before anything is sent. A server marked down under `failover: 'miss'` is skipped (its keys are
+   * misses), unless `reportDown` asks for its error instead.
+   */
+  private fetchPerServer(
+    keys: readonly string[],
+    reportDown = false,
+  ): { keys: string[]; promise: Promise<Map<string, Out>> }[] {
+    const byPool = new Map<ServerPool, Map<string, string>>();
+    for (const key of keys) {
+      const wire = this.wireKey(key);
+      const pool = this.topology.route(wire);
+      let callerKeys = byPool.get(pool);
+      if (callerKeys === undefined) {
+        callerKeys = new Map();
+        byPool.set(pool, callerKeys);
+      }
+      callerKeys.set(wire, key);
+    }
+    const perServer: { keys: string[]; promise: Promise<Map<string, Out>> }[] = [];
+    for (const [pool, callerKeys] of byPool) {
+      const callers = [...callerKeys.values()];
+      if (this.missesWhileDown(pool)) {
+        const promise = reportDown ? Promise.reject(pool.health.downError()) : Promise.resolve(new Map());
+        perServer.push({ keys: callers, promise });
+        continue;
+      }
+      const sink = new ManySink<Out>(this.codec, callerKeys);
+      for (const wire of callerKeys.keys()) {
+        sink.expect();
+        pool.forKey(wire).retrieve('get', wire, sink);
+      }
+      perServer.push({ keys: callers, promise: sink.promise });
+    }
+    return perServer;
+  }
+
+  private touchRetrieval<R>(
+    key: string,
+    ttl: number,
+    verb: 'gat' | 'gats',
+    sink: ValueSink<Out> | CasSink<Out>,
+    trace: CommandTrace | undefined,
+  ): Promise<R | undefined> {
+    const exptime = toExptime(ttl);
+    const wire = this.wireKey(key);
+    const connection = this.readConnection(wire, trace);
+    if (connection === undefined) return Promise.resolve(undefined);
+    const command = new RetrievalCommand((keys) => encodeTouchRetrieval(verb, exptime, keys));
+    command.add(wire, sink);
+    connection.send(command);
+    return sink.promise as Promise<R | undefined>;
   }
 
   private sendTo<T>(
     wire: string,
     command: { promise: Promise<T> } & Parameters<Connection['send']>[0],
+    trace?: CommandTrace,
   ): Promise<T> {
-    this.route(wire).send(command);
+    const pool = this.topology.route(wire);
+    if (trace !== undefined) trace.server = pool.address;
+    pool.forKey(wire).send(command);
     return command.promise;
   }
 
-  private sendRetrieval(
-    wire: string,
-    ttl: number,
-    verb: 'gat' | 'gats',
-    sink: ValueSink<Out> | CasSink<Out>,
-  ): void {
-    const exptime = toExptime(ttl);
-    const command = new RetrievalCommand((keys) => encodeTouchRetrieval(verb, exptime, keys));
-    command.add(wire, sink);
-    this.route(wire).send(command);
-  }
-
-  private encodeValue(value: In): EncodedValue {
+  private encodeValue(value: In, trace?: CommandTrace): EncodedValue {
     const encoded = this.codec.encode(value);
     const size = byteLength(encoded.data);
     if (size > this.config.maxValueSize) throw new ValueTooLargeError(size, this.config.maxValueSize);
+    if (trace !== undefined) trace.bytes = size;
     return encoded;
   }
 
@@ -310,11 +502,15 @@ export class Client<In = Value, Out = In> {
     value: In,
     options: WriteOptions | undefined,
   ): Promise<boolean> {
-    return this.run(options, () => {
+    return this.run(verb, 1, options, (trace) => {
       const wire = this.wireKey(key);
-      const { data, flags } = this.encodeValue(value);
+      const { data, flags } = this.encodeValue(value, trace);
       const exptime = toExptime(options?.ttl ?? this.config.ttl);
-      return this.sendTo(wire, new StatusCommand(encodeStorage(verb, wire, flags, exptime, data), 'STORED'));
+      return this.sendTo(
+        wire,
+        new StatusCommand(encodeStorage(verb, wire, flags, exptime, data), 'STORED'),
+        trace,
+      );
     });
   }
 
@@ -324,7 +520,7 @@ export class Client<In = Value, Out = In> {
     delta: number | bigint,
     options: CallOptions | undefined,
   ): Promise<number | bigint | undefined> {
-    return this.run(options, async () => {
+    return this.run(verb, 1, options, async (trace) => {
       const asBigint = typeof delta === 'bigint';
       const valid = asBigint
         ? delta >= 0n && delta < 2n ** 64n
@@ -334,6 +530,7 @@ export class Client<In = Value, Out = In> {
       const text = await this.sendTo(
         wire,
         new ArithmeticCommand(encodeArithmetic(verb, wire, String(delta))),
+        trace,
       );
       if (text === undefined) return undefined;
       return asBigint ? BigInt(text) : Number(text);
@@ -343,14 +540,15 @@ export class Client<In = Value, Out = In> {
   private async onEveryServer<T>(
     make: () => { promise: Promise<T> } & Parameters<Connection['send']>[0],
   ): Promise<Map<string, T>> {
+    const pools = this.topology.pools;
     const results = await Promise.all(
-      this.pools.map((pool) => {
+      pools.map((pool) => {
         const command = make();
         pool.primary.send(command);
         return command.promise;
       }),
     );
-    return new Map(results.map((result, i) => [this.pools[i]!.address, result]));
+    return new Map(results.map((result, i) => [pools[i]!.address, result]));
   }
 }
 

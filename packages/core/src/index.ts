@@ -12,7 +12,7 @@ export {
 export { rawCodec } from './codec/raw-codec.js';
 export { DEFAULT_OPTIONS } from './config/defaults.js';
 export { type EnvSettings, type FromEnv, readEnvironment } from './config/env.js';
-export type { ClientOptions, Distribution, Environment } from './config/options.js';
+export type { ClientOptions, Distribution, Environment, KeyHash } from './config/options.js';
 export { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 export {
   formatAddress,
@@ -26,3 +26,18 @@ export type { CasToken, ValueWithCas } from './get-sinks.js';
 export { type DjangoKeyOptions, djangoKeyFunction } from './key-functions.js';
 export { keyProblem, MAX_KEY_BYTES } from './protocol/keys.js';
 export { MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
+export {
+  COMPRESSED_FLAG,
+  type CompressedCodecOptions,
+  type CompressionOptions,
+  compressedCodec,
+} from './codec/compression.js';
+export { PhpFlags, type PhpCodecOptions, type PhpResult, type PhpValue, phpCodec } from './codec/php-codec.js';
+export {
+  PymemcacheFlags,
+  type PymemcacheCodecOptions,
+  type PymemcacheResult,
+  type PymemcacheValue,
+  pymemcacheCodec,
+} from './codec/pymemcache-codec.js';
+export type { UnreadablePolicy } from './codec/scalars.js';

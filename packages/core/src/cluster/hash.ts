@@ -1,16 +1,30 @@
 import { createHash } from 'node:crypto';
+import type { KeyHash } from '../config/options.js';
 
-/** libmemcached's key hash for ketama: the first four bytes of MD5, little-endian. */
+/** A 32-bit key hash, as libhashkit computes it over the key's UTF-8 bytes. */
+export type HashFunction = (text: string) => number;
+
+/**
+ * libhashkit's MD5 hash (MEMCACHED_HASH_MD5, md5.cc): the first four bytes of MD5, little-endian.
+ * Also the key hash of weighted ketama, which sets it (libmemcached behavior.cc, KETAMA_WEIGHTED).
+ */
 export function md5Hash(text: string): number {
   return createHash('md5').update(text).digest().readUInt32LE(0);
 }
 
-/** libmemcached's default hash (MEMCACHED_HASH_DEFAULT): Jenkins one-at-a-time over the key's bytes. */
+/**
+ * libhashkit's default hash (MEMCACHED_HASH_DEFAULT, one_at_a_time.cc): Jenkins one-at-a-time, with
+ * one twist that decides where non-ASCII keys go. libhashkit reads the key through a `const char *`
+ * and adds `(uint32_t) *ptr`; `char` is signed on x86-64, so a byte of 0x80 or more is added
+ * sign-extended (0xc3 adds 0xffffffc3), not as published. Checked against libmemcached 1.1.4
+ * (Debian bookworm, x86-64) on thousands of UTF-8 keys. Builds where `char` is unsigned (aarch64)
+ * place non-ASCII keys differently from x86-64 builds; we match x86-64.
+ */
 export function oneAtATimeHash(text: string): number {
   const bytes = Buffer.from(text);
   let hash = 0;
   for (const byte of bytes) {
-    hash = (hash + byte) | 0;
+    hash = (hash + ((byte << 24) >> 24)) | 0;
     hash = (hash + (hash << 10)) | 0;
     hash ^= hash >>> 6;
   }
@@ -18,4 +32,8 @@ export function oneAtATimeHash(text: string): number {
   hash ^= hash >>> 11;
   hash = (hash + (hash << 15)) | 0;
   return hash >>> 0;
+}
+
+export function hashFunction(name: KeyHash): HashFunction {
+  return name === 'md5' ? md5Hash : oneAtATimeHash;
 }

@@ -1,3 +1,4 @@
+import type { Failover } from '../cluster/topology.js';
 import type { Distribution } from './options.js';
 
 /** The one place every default lives; ClientOptions documents each. */
@@ -11,6 +12,8 @@ export const DEFAULT_OPTIONS = {
   maxValueSize: 1024 * 1024,
   connectTimeout: 2000,
   commandTimeout: 1000,
+  failureThreshold: 2,
+  failover: 'miss' as Failover,
   retryDelay: 100,
   maxRetryDelay: 5000,
   distribution: 'ketama' as Distribution,

@@ -1,10 +1,18 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { AuthDialect } from '../auth/dialects.js';
+import type { Failover } from '../cluster/topology.js';
 import type { Codec } from '../codec/codec.js';
 import type { ServerAddressInput } from './server-address.js';
 
-/** How keys are spread over several servers. */
-export type Distribution = 'ketama' | 'modula';
+/**
+ * How keys are spread over several servers, each as libmemcached 1.1.4 does it (so as php-memcached
+ * and pylibmc do): `'ketama'` weighted ketama, `'ketama-unweighted'` plain ketama, `'modula'` hash
+ * modulo the server count. See {@link ClientOptions.distribution}.
+ */
+export type Distribution = 'ketama' | 'ketama-unweighted' | 'modula';
+
+/** libmemcached's key hashes memwire speaks: its default (Jenkins one-at-a-time) and MD5. */
+export type KeyHash = 'one-at-a-time' | 'md5';
 
 /** Environment variables as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -70,12 +78,51 @@ export interface ClientOptions<In = unknown, Out = In> {
    * matched. @default 1000
    */
   commandTimeout?: number | undefined;
-  /** First delay before reconnecting to a server that failed, in ms; doubles per failure, with jitter. @default 100 */
+  /**
+   * Consecutive failures (refused, reset, timed out, garbled reply, login refused) after which a
+   * server is marked down: its commands then fail fast and it is probed in the background until it
+   * answers. @default 2
+   */
+  failureThreshold?: number | undefined;
+  /**
+   * What a server marked down means for its keys. `'miss'` keeps the ring: reads of its keys are
+   * misses and writes fail fast, so every client sharing the cache (in any language) keeps placing
+   * keys alike and nothing written during the outage is read back stale afterwards. `'rehash'`
+   * rebuilds the ring without it (libmemcached's auto-eject): more hits during the outage, at the
+   * cost of that consistency. @default 'miss'
+   */
+  failover?: Failover | undefined;
+  /**
+   * Delay before the first background probe of a server marked down, in ms; doubles per failed probe,
+   * with jitter. @default 100
+   */
   retryDelay?: number | undefined;
   /** Longest delay between reconnect attempts, in ms. @default 5000 */
   maxRetryDelay?: number | undefined;
-  /** How keys are spread over several servers: libmemcached-compatible ketama, or modula. @default 'ketama' */
+  /**
+   * How keys are spread over several servers. Each matches libmemcached 1.1.4 key for key, so clients
+   * in PHP and Python sharing the cluster pick the same server — if they list the servers in the same
+   * order and spell each host the same way (`localhost` and `127.0.0.1` place keys differently).
+   * - `'ketama'`: weighted ketama — php-memcached `OPT_LIBKETAMA_COMPATIBLE`, pylibmc
+   *   `{"ketama_weighted": True}`. A server's share of keys follows its weight (`host:port:weight`).
+   * - `'ketama-unweighted'`: plain ketama — pylibmc `{"ketama": True}` (add `"hash": "md5"` for
+   *   `hash: 'md5'`): 100 points per server, hashed with `hash`. As in libmemcached, a server of
+   *   weight > 1 in the list switches the ring to weighted points, keys still hashed with `hash`.
+   * - `'modula'`: `hash(key) % servers` — libmemcached's own default (pylibmc with no behaviors).
+   *   Weights are ignored, and adding a server moves most keys.
+   * @default 'ketama'
+   * @example `createClient({ servers: 'a:11211:2,b:11211', distribution: 'ketama' })`
+   */
   distribution?: Distribution | undefined;
+  /**
+   * The key hash. Under `'ketama'` it is MD5 unless set: libmemcached's weighted mode sets MD5 (pylibmc
+   * `ketama_weighted` always does); `'one-at-a-time'` there matches php-memcached setting `OPT_HASH`
+   * to `HASH_DEFAULT` after `OPT_LIBKETAMA_COMPATIBLE`. Under `'ketama-unweighted'` and `'modula'` it
+   * matches pylibmc's `"hash"` behavior (`"default"` is one-at-a-time). One-at-a-time is libmemcached's,
+   * which adds bytes over 0x7f sign-extended on x86-64, so non-ASCII keys land where x86-64 builds put them.
+   * @default 'one-at-a-time' (`'md5'` under `distribution: 'ketama'`)
+   */
+  hash?: KeyHash | undefined;
   /** Most keys per coalesced `get` line (proxies limit line length). @default 100 */
   maxKeysPerGet?: number | undefined;
   /**

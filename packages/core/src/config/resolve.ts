@@ -1,13 +1,15 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { AuthDialect, Credentials } from '../auth/dialects.js';
 import { AUTH_DIALECTS } from '../auth/dialects.js';
+import { defaultKeyHash } from '../cluster/selector.js';
+import type { Failover } from '../cluster/topology.js';
 import type { Codec } from '../codec/codec.js';
 import { defaultCodec } from '../codec/default-codec.js';
 import { ConfigError } from '../errors.js';
 import { keyProblem } from '../protocol/keys.js';
 import { DEFAULT_OPTIONS } from './defaults.js';
 import { readEnvironment } from './env.js';
-import type { ClientOptions, Distribution } from './options.js';
+import type { ClientOptions, Distribution, KeyHash } from './options.js';
 import { normalizeServer, parseServerList, type ServerAddress } from './server-address.js';
 import { isMemcacheUrl, parseMemcacheUrl } from './url.js';
 
@@ -24,9 +26,12 @@ export interface ResolvedConfig<In, Out> {
   maxValueSize: number;
   connectTimeout: number;
   commandTimeout: number;
+  failureThreshold: number;
+  failover: Failover;
   retryDelay: number;
   maxRetryDelay: number;
   distribution: Distribution;
+  hash: KeyHash;
   maxKeysPerGet: number;
   poolSize: number;
   keepAlive: boolean;
@@ -133,9 +138,16 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
       1,
       MAX_TIMER_MS,
     ),
+    failureThreshold: checkNumber(
+      'failureThreshold',
+      options.failureThreshold ?? DEFAULT_OPTIONS.failureThreshold,
+      1,
+    ),
+    failover: checkFailover(options.failover ?? DEFAULT_OPTIONS.failover),
     retryDelay: checkNumber('retryDelay', options.retryDelay ?? DEFAULT_OPTIONS.retryDelay, 0),
     maxRetryDelay: checkNumber('maxRetryDelay', options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay, 0),
     distribution: checkDistribution(options.distribution ?? DEFAULT_OPTIONS.distribution),
+    hash: checkHash(options.hash ?? defaultKeyHash(options.distribution ?? DEFAULT_OPTIONS.distribution)),
     maxKeysPerGet: checkNumber('maxKeysPerGet', options.maxKeysPerGet ?? DEFAULT_OPTIONS.maxKeysPerGet, 1),
     poolSize: checkPoolSize(options.poolSize ?? DEFAULT_OPTIONS.poolSize),
     keepAlive: options.keepAlive ?? DEFAULT_OPTIONS.keepAlive,
@@ -188,6 +200,13 @@ function checkNumber(name: string, value: number, min: number, max = Number.MAX_
   return value;
 }
 
+function checkFailover(value: Failover): Failover {
+  if (value !== 'miss' && value !== 'rehash') {
+    throw new ConfigError(`options.failover must be 'miss' or 'rehash', got ${String(value)}`);
+  }
+  return value;
+}
+
 function checkPoolSize(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 64) {
     throw new ConfigError(`options.poolSize must be a whole number from 1 to 64, got ${String(value)}`);
@@ -196,8 +215,17 @@ function checkPoolSize(value: number): number {
 }
 
 function checkDistribution(value: Distribution): Distribution {
-  if (value !== 'ketama' && value !== 'modula') {
-    throw new ConfigError(`options.distribution must be 'ketama' or 'modula', got ${String(value)}`);
+  if (value !== 'ketama' && value !== 'ketama-unweighted' && value !== 'modula') {
+    throw new ConfigError(
+      `options.distribution must be 'ketama', 'ketama-unweighted' or 'modula', got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function checkHash(value: KeyHash): KeyHash {
+  if (value !== 'one-at-a-time' && value !== 'md5') {
+    throw new ConfigError(`options.hash must be 'one-at-a-time' or 'md5', got ${String(value)}`);
   }
   return value;
 }

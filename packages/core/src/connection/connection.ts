@@ -16,7 +16,7 @@ import { ReplyParser, type ReplySink } from '../protocol/parser.js';
 import { CommandQueue } from './command-queue.js';
 import { type Command, LoginCommand } from './commands.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
-import { openSocket } from './socket.js';
+import { describeSocketError, openSocket } from './socket.js';
 
 export interface ConnectionSettings {
   server: ServerAddress;
@@ -135,6 +135,14 @@ export class Connection implements ReplySink {
     socket.once('close', () => clearTimeout(force));
   }
 
+  /**
+   * Opens the connection without a command, to find out whether a down server is back: success
+   * reaches the health through becomeReady(), failure through onSocketClosed().
+   */
+  probe(): void {
+    if (this.state === 'idle' && this.ending === undefined) this.connect();
+  }
+
   // ---- queueing and writing -------------------------------------------------------------------
 
   private enqueue(command: Command): void {
@@ -144,7 +152,7 @@ export class Connection implements ReplySink {
     }
     const now = Date.now();
     if (this.state === 'idle' && this.ending === undefined) {
-      if (this.settings.health.isDown(now)) {
+      if (this.settings.health.isDown) {
         command.fail(this.settings.health.downError(now));
         return;
       }
@@ -229,7 +237,7 @@ export class Connection implements ReplySink {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.closeReason ??= new ConnectionError(
-        `connection to ${this.address} failed: ${error.code ?? error.message}`,
+        `connection to ${this.address} failed: ${describeSocketError(error, this.settings.tls !== undefined)}`,
         {
           server: this.address,
           cause: error,
@@ -344,10 +352,10 @@ export class Connection implements ReplySink {
     this.outbox.length = 0;
     this.outboxAllText = true;
     for (const command of this.inflight.drain()) command.fail(reason);
-    if (neverReady || reason instanceof TimeoutError) {
-      // A server that cannot be reached (or logged in to, or answers too slowly) is left alone for a
-      // growing delay, so callers fail fast instead of each waiting out a timeout.
-      this.settings.health.recordFailure(reason, Date.now());
+    // Refused, reset, timed out, garbled or login refused: anything but a close we asked for counts
+    // towards marking the server down (ServerHealth decides when).
+    if (this.ending === undefined) this.settings.health.recordFailure(reason);
+    if (neverReady) {
       const waiting = this.waiting;
       this.waiting = [];
       for (const command of waiting) command.fail(reason);

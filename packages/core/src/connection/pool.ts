@@ -1,28 +1,42 @@
 import type { LoginFlow } from '../auth/login.js';
-import { ServerHealth } from '../cluster/server-health.js';
-import { formatAddress } from '../config/server-address.js';
+import { type HealthSettings, ServerHealth } from '../cluster/server-health.js';
+import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 
-export type PoolSettings = Omit<ConnectionSettings, 'login' | 'health'> & {
-  /** A fresh login flow per connection: each runs its own handshake. */
-  login: () => LoginFlow | undefined;
-  poolSize: number;
-};
+export type PoolSettings = Omit<ConnectionSettings, 'login' | 'health'> &
+  HealthSettings & {
+    /** A fresh login flow per connection: each runs its own handshake. */
+    login: () => LoginFlow | undefined;
+    poolSize: number;
+  };
+
+/** What a pool tells its owner about the server's health. */
+export interface PoolEvents {
+  serverDown(pool: ServerPool, error: Error): void;
+  serverUp(pool: ServerPool): void;
+}
 
 /**
- * The connections to one server. A key always uses the same connection (chosen by a cheap hash), so
- * commands on one key keep their order, while commands on different keys travel on different
- * connections: memcached serves each connection on one of its worker threads, and two pipelines in
- * flight keep both the client and the server busy where one would make them take turns.
+ * The connections to one server, and that server's health. A key always uses the same connection
+ * (chosen by a cheap hash), so commands on one key keep their order, while commands on different
+ * keys travel on different connections: memcached serves each connection on one of its worker
+ * threads, and two pipelines in flight keep both the client and the server busy where one would make
+ * them take turns.
  */
 export class ServerPool {
   readonly address: string;
+  readonly server: ServerAddress;
   readonly health: ServerHealth;
   private readonly connections: Connection[];
 
-  constructor(settings: PoolSettings) {
+  constructor(settings: PoolSettings, events: PoolEvents) {
+    this.server = settings.server;
     this.address = formatAddress(settings.server);
-    const health = new ServerHealth(this.address, settings.retryDelay, settings.maxRetryDelay);
+    const health = new ServerHealth(this.address, settings, {
+      down: (error) => events.serverDown(this, error),
+      up: () => events.serverUp(this),
+      probe: () => this.primary.probe(),
+    });
     this.health = health;
     this.connections = Array.from(
       { length: settings.poolSize },
@@ -45,7 +59,9 @@ export class ServerPool {
     return this.connections[0]!;
   }
 
+  /** Ends every connection after the commands already issued; `permanent` also stops probing. */
   end(permanent: boolean): Promise<void> {
+    if (permanent) this.health.close();
     return Promise.all(this.connections.map((connection) => connection.end(permanent))).then(() => undefined);
   }
 }

@@ -30,3 +30,19 @@ export function openSocket(settings: SocketSettings): {
   }
   return { socket: net.connect({ host, port }), readyEvent: 'connect' };
 }
+
+/**
+ * What went wrong on a socket, in words a user can act on. A system call's failure is known by its
+ * code (ECONNREFUSED, ECONNRESET). A TLS failure has no system call, and its code alone
+ * (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_SSL_WRONG_VERSION_NUMBER) hides that TLS failed and why,
+ * so it gets OpenSSL's short reason, or the first clause of Node's message (Node appends a hint
+ * about --use-system-ca after a ";"), with the code kept for searching.
+ */
+export function describeSocketError(
+  error: NodeJS.ErrnoException & { reason?: unknown },
+  tls: boolean,
+): string {
+  if (!tls || error.syscall !== undefined) return error.code ?? error.message;
+  const why = typeof error.reason === 'string' ? error.reason : error.message.split(';')[0]!.trim();
+  return error.code === undefined ? `TLS error: ${why}` : `TLS error: ${why} (${error.code})`;
+}

@@ -74,21 +74,30 @@ describe('an unreachable server', () => {
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });
 
-  test('while backing off, commands fail fast without waiting for a connection', async () => {
+  test('once marked down, writes fail fast and reads are misses, without waiting for a connection', async () => {
     const port = await freePort();
     const c = newClient({ servers: `127.0.0.1:${port}`, commandTimeout: 5000, retryDelay: 10_000 });
+    const down = new Promise<{ server: string; error: Error }>((resolve) => c.once('serverDown', resolve));
+    // failureThreshold (2) consecutive refusals mark the server down.
     const first = await c.get('k').catch((e: unknown) => e);
+    const second = await c.get('k').catch((e: unknown) => e);
     expect(first).toBeInstanceOf(ConnectionError);
-    const outcomes = await allSettleWithin(
+    expect(second).toBeInstanceOf(ConnectionError);
+    expect((await down).server).toBe(`127.0.0.1:${port}`);
+    expect(c.downServers).toEqual([`127.0.0.1:${port}`]);
+
+    const [get, set, getMany, version] = await allSettleWithin(
       [c.get('a'), c.set('b', 1), c.getMany(['c', 'd']), c.version()],
       1000,
     );
-    for (const error of rejections(outcomes)) {
+    expect(get).toEqual({ status: 'fulfilled', value: undefined });
+    expect(getMany).toEqual({ status: 'fulfilled', value: new Map() });
+    for (const outcome of [set, version]) {
+      const error = outcome!.status === 'rejected' ? (outcome!.reason as Error) : undefined;
       expect(error).toBeInstanceOf(ConnectionError);
-      expect((error as Error).message).toMatch(/unavailable.*next attempt in \d+ ms/);
-      expect((error as Error).cause).toBe(first);
+      expect(error!.message).toMatch(/marked down.*next attempt in \d+ ms/);
+      expect(error!.cause).toBe(second);
     }
-    expect(rejections(outcomes)).toHaveLength(4);
   });
 
   test('once the server comes up, the client connects after the backoff', async () => {
@@ -252,9 +261,12 @@ describe('a memcached that crashes and comes back', () => {
       expect([ErrorCodes.CONNECTION, ErrorCodes.TIMEOUT]).toContain((error as MemwireError).code);
     }
 
-    // While it is down, commands settle (fail) rather than hang.
-    const whileDown = await settleWithin(c.get('before'), 500 + 1000);
-    expect(whileDown.status).toBe('rejected');
+    // While it is down, commands settle rather than hang: a read is a miss once the server is marked
+    // down (failover: 'miss') or fails to reconnect before that; a write fails.
+    const [read, write] = await allSettleWithin([c.get('before'), c.set('during', 'v')], 500 + 1000);
+    if (read!.status === 'fulfilled') expect(read!.value).toBeUndefined();
+    else expect(read!.reason).toBeInstanceOf(ConnectionError);
+    expect(write!.status).toBe('rejected');
 
     await s.restart();
     await retryUntil(() => c.set('after', 'restart'), 5000);

@@ -1,0 +1,55 @@
+import type { Distribution } from '../config/options.js';
+import type { ServerPool } from '../connection/pool.js';
+import { createSelector, type ServerSelector } from './selector.js';
+
+/**
+ * What happens to the keys of a server marked down:
+ * - `'miss'` (default): the ring stays as it is; reads of its keys are misses and writes fail fast.
+ *   Every client sharing the cache — in Node, PHP or Python — keeps placing each key on the same
+ *   server whatever its own view of the server's health, and when the server returns no key has
+ *   been written elsewhere in the meantime to be read back stale later.
+ * - `'rehash'`: the ring is rebuilt without the server (libmemcached's auto-eject), so its keys move
+ *   to the others until it returns. More hits during an outage; but clients that disagree on which
+ *   servers are up place keys differently, and values written during the outage linger on the other
+ *   servers and can be read back stale after the next failover.
+ */
+export type Failover = 'miss' | 'rehash';
+
+/** The servers in use and the ring over them; rebuilt when health changes under `'rehash'`. */
+export class Topology {
+  private live: ServerPool[];
+  private selector: ServerSelector;
+
+  constructor(
+    readonly pools: readonly ServerPool[],
+    private readonly distribution: Distribution,
+    private readonly failover: Failover,
+  ) {
+    this.live = [...pools];
+    this.selector = createSelector(
+      pools.map((pool) => pool.server),
+      distribution,
+    );
+    this.rebuild();
+  }
+
+  /** The server pool for a key as sent. */
+  route(key: string): ServerPool {
+    const live = this.live;
+    return live.length === 1 ? live[0]! : live[this.selector.serverFor(key)]!;
+  }
+
+  /** Recomputes the ring after a server went down or came back (only `'rehash'` changes it). */
+  rebuild(): void {
+    if (this.failover !== 'rehash') return;
+    const up = this.pools.filter((pool) => !pool.health.isDown);
+    // With every server down, keep the full ring: its commands fail fast either way.
+    const live = up.length === 0 ? [...this.pools] : up;
+    if (live.length === this.live.length && live.every((pool, i) => pool === this.live[i])) return;
+    this.live = live;
+    this.selector = createSelector(
+      live.map((pool) => pool.server),
+      this.distribution,
+    );
+  }
+}

@@ -1,0 +1,67 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+
+/**
+ * What the `memwire:command` tracing channel publishes for each command, so OpenTelemetry (or any
+ * `diagnostics_channel` subscriber) can time and attribute commands without patching the client.
+ * Subscribers receive it on `start`, `end`, `asyncStart`, `asyncEnd` and `error` (Node's
+ * TracingChannel protocol); `duration`, `hit` and `error` are filled in by the time of `asyncEnd`.
+ *
+ * @example
+ * import { tracingChannel } from 'node:diagnostics_channel';
+ * tracingChannel('memwire:command').subscribe({
+ *   asyncEnd: (ctx) => console.log(ctx.command, ctx.server, ctx.duration),
+ * });
+ */
+export interface CommandTrace {
+  /** The client method, e.g. `get`, `set`, `getMany`. */
+  command: string;
+  /** How many keys the call names. */
+  keys: number;
+  /** The server (`host:port`) for single-key commands; undefined when the call spans servers. */
+  server?: string | undefined;
+  /** Bytes of the value written, for writes. */
+  bytes?: number | undefined;
+  /** For single-key reads: whether the key was found. */
+  hit?: boolean | undefined;
+  /** Milliseconds from the call to its settlement. */
+  duration?: number | undefined;
+  /** Set by the channel when the call rejects. */
+  error?: unknown;
+}
+
+export const commandChannel = diagnosticsChannel.tracingChannel<CommandTrace, CommandTrace>(
+  'memwire:command',
+);
+
+/** Whether anyone listens: tracing costs nothing on the hot path when nobody does. */
+export function isTracing(): boolean {
+  const channel = commandChannel;
+  return (
+    channel.start.hasSubscribers ||
+    channel.end.hasSubscribers ||
+    channel.asyncEnd.hasSubscribers ||
+    channel.error.hasSubscribers
+  );
+}
+
+/** Runs `start` inside the tracing channel, recording its duration and outcome on `trace`. */
+export function traceCommand<T>(trace: CommandTrace, start: () => Promise<T>): Promise<T> {
+  const begin = performance.now();
+  return commandChannel.tracePromise(
+    () =>
+      start().then(
+        (value) => {
+          trace.duration = performance.now() - begin;
+          if (trace.keys === 1 && trace.hit === undefined && /^get/.test(trace.command)) {
+            trace.hit = value !== undefined;
+          }
+          return value;
+        },
+        (error: unknown) => {
+          trace.duration = performance.now() - begin;
+          throw error;
+        },
+      ),
+    trace,
+  );
+}
