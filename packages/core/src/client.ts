@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { LoginFlow } from './auth/login.js';
+import { AutoDiscovery, type ClusterConfig } from './cluster/discovery.js';
 import { Topology } from './cluster/topology.js';
 import type { Codec, EncodedValue } from './codec/codec.js';
 import type { Value } from './codec/default-codec.js';
 import type { ClientOptions } from './config/options.js';
 import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
+import { formatAddress, type ServerAddress } from './config/server-address.js';
 import {
   ArithmeticCommand,
   OkCommand,
@@ -67,6 +69,10 @@ export interface ClientEvents {
   serverDown: [{ server: string; error: Error }];
   /** A server marked down answered a background probe and serves again. */
   serverUp: [{ server: string }];
+  /** Auto discovery found a new node list (a new config version) and the ring now uses it. */
+  topologyChange: [{ servers: string[]; version: number }];
+  /** Auto discovery could not read the node list; the client keeps the one it has. */
+  discoveryError: [{ error: Error }];
 }
 
 /**
@@ -76,7 +82,13 @@ export interface ClientEvents {
  */
 export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   private readonly config: ResolvedConfig<In, Out>;
-  private readonly topology: Topology;
+  /** Replaced whole, never mutated, when auto discovery finds new nodes: a swap is atomic. */
+  private topology: Topology;
+  private readonly makePool: (server: ServerAddress, poolSize?: number) => ServerPool;
+  private readonly discovery: AutoDiscovery | undefined;
+  /** Until the first discovery settles, commands wait for it (they would land on the wrong nodes). */
+  private discovered: Promise<void> | undefined;
+  private clusterVersion: number | undefined;
   private readonly wireKey: (key: string) => string;
   private readonly codec: Codec<In, Out>;
   private closed = false;
@@ -99,8 +111,37 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
         this.emit('serverUp', { server: pool.address });
       },
     };
-    const pools = config.servers.map((server) => new ServerPool({ ...config, server, login }, events));
-    this.topology = new Topology(pools, config.distribution, config.failover);
+    this.makePool = (server, poolSize = config.poolSize) =>
+      new ServerPool({ ...config, poolSize, server, login }, events);
+    // With auto discovery the configured servers are configuration endpoints. One of them is itself a
+    // node (AWS points the endpoint at one), so until the first answer the ring uses them as nodes.
+    this.topology = new Topology(
+      config.servers.map((server) => this.makePool(server)),
+      config.distribution,
+      config.failover,
+    );
+    this.discovery = undefined;
+    if (config.autoDiscovery !== undefined) {
+      const quiet: PoolEvents = { serverDown: () => {}, serverUp: () => {} };
+      const endpoints = config.servers.map(
+        (server) => new ServerPool({ ...config, poolSize: 1, server, login }, quiet),
+      );
+      const onError = (error: Error): void => {
+        this.emit('discoveryError', { error });
+      };
+      const discovery = new AutoDiscovery(
+        endpoints,
+        config.autoDiscovery.interval,
+        (cluster) => this.applyCluster(cluster),
+        onError,
+      );
+      this.discovery = discovery;
+      this.discovered = discovery.poll().then((cluster) => this.applyCluster(cluster), onError);
+      void this.discovered.finally(() => {
+        this.discovered = undefined;
+        if (!this.closed) discovery.start();
+      });
+    }
     if (config.credentials !== undefined && config.tls === undefined) warnIfCleartext(config.servers);
   }
 
@@ -374,10 +415,25 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
    */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.topology.pools.map((pool) => pool.end(true)));
+    await Promise.all([...this.topology.pools.map((pool) => pool.end(true)), this.discovery?.close()]);
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  /**
+   * Swaps in the ring of a newly discovered node list: nodes already known keep their connections,
+   * new ones get pools, and removed ones are drained (their in-flight commands finish, then `quit`).
+   */
+  private applyCluster(cluster: ClusterConfig): void {
+    if (this.closed || cluster.version === this.clusterVersion) return;
+    const known = new Map(this.topology.pools.map((pool) => [pool.address, pool]));
+    const pools = cluster.nodes.map((node) => known.get(formatAddress(node)) ?? this.makePool(node));
+    const kept = new Set(pools);
+    this.topology = new Topology(pools, this.config.distribution, this.config.failover);
+    this.clusterVersion = cluster.version;
+    for (const pool of known.values()) if (!kept.has(pool)) void pool.end(true);
+    this.emit('topologyChange', { servers: pools.map((pool) => pool.address), version: cluster.version });
+  }
 
   /**
    * The connection to read `wire` from, or undefined when its server is marked down and
@@ -406,6 +462,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     start: (trace: CommandTrace | undefined) => Promise<T>,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new ClientClosedError());
+    if (this.discovered !== undefined)
+      return this.discovered.then(() => this.run(command, keys, options, start));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     let promise: Promise<T>;

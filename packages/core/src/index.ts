@@ -1,7 +1,21 @@
 export type { AuthDialect, Credentials, IronCacheCredentials, PasswordCredentials } from './auth/dialects.js';
-export { type CallOptions, Client, createClient, type WriteOptions } from './client.js';
+export {
+  type CallOptions,
+  Client,
+  type ClientEvents,
+  createClient,
+  type GetManyOptions,
+  type WriteOptions,
+} from './client.js';
 export { KetamaRing } from './cluster/ketama.js';
+export type { Failover } from './cluster/topology.js';
 export type { Codec, EncodedValue } from './codec/codec.js';
+export {
+  COMPRESSED_FLAG,
+  type CompressedCodecOptions,
+  type CompressionOptions,
+  compressedCodec,
+} from './codec/compression.js';
 export {
   DefaultFlags,
   defaultCodec,
@@ -9,7 +23,22 @@ export {
   type JsonValue,
   type Value,
 } from './codec/default-codec.js';
+export {
+  type PhpCodecOptions,
+  PhpFlags,
+  type PhpResult,
+  type PhpValue,
+  phpCodec,
+} from './codec/php-codec.js';
+export {
+  type PymemcacheCodecOptions,
+  PymemcacheFlags,
+  type PymemcacheResult,
+  type PymemcacheValue,
+  pymemcacheCodec,
+} from './codec/pymemcache-codec.js';
 export { rawCodec } from './codec/raw-codec.js';
+export type { UnreadablePolicy } from './codec/scalars.js';
 export { DEFAULT_OPTIONS } from './config/defaults.js';
 export { type EnvSettings, type FromEnv, readEnvironment } from './config/env.js';
 export type { ClientOptions, Distribution, Environment, KeyHash } from './config/options.js';
@@ -24,20 +53,8 @@ export { parseMemcacheUrl } from './config/url.js';
 export * from './errors.js';
 export type { CasToken, ValueWithCas } from './get-sinks.js';
 export { type DjangoKeyOptions, djangoKeyFunction } from './key-functions.js';
+export type { Outcome } from './outcomes.js';
 export { keyProblem, MAX_KEY_BYTES } from './protocol/keys.js';
 export { MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
-export {
-  COMPRESSED_FLAG,
-  type CompressedCodecOptions,
-  type CompressionOptions,
-  compressedCodec,
-} from './codec/compression.js';
-export { PhpFlags, type PhpCodecOptions, type PhpResult, type PhpValue, phpCodec } from './codec/php-codec.js';
-export {
-  PymemcacheFlags,
-  type PymemcacheCodecOptions,
-  type PymemcacheResult,
-  type PymemcacheValue,
-  pymemcacheCodec,
-} from './codec/pymemcache-codec.js';
-export type { UnreadablePolicy } from './codec/scalars.js';
+export { type StatsSummary, summarizeStats } from './stats-summary.js';
+export { type CommandTrace, commandChannel } from './tracing.js';

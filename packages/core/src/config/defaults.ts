@@ -20,4 +20,5 @@ export const DEFAULT_OPTIONS = {
   maxKeysPerGet: 100,
   poolSize: 2,
   keepAlive: true,
+  autoDiscoveryInterval: 60_000,
 } as const;

@@ -131,6 +131,13 @@ export interface ClientOptions<In = unknown, Out = In> {
    * services that count connections tightly. @default 2
    */
   poolSize?: number | undefined;
+  /**
+   * AWS ElastiCache auto discovery: `servers` are configuration endpoints, polled with
+   * `config get cluster` (every `interval` ms, default 60 s); the ring follows the node list they give,
+   * swapped atomically, and removed nodes' connections are drained. Commands issued before the first
+   * answer wait for it. @default false
+   */
+  autoDiscovery?: boolean | { interval?: number | undefined } | undefined;
   /** TCP keep-alive on server sockets. @default true */
   keepAlive?: boolean | undefined;
   /** Values to bytes + flags and back. @default defaultCodec */

@@ -35,6 +35,8 @@ export interface ResolvedConfig<In, Out> {
   maxKeysPerGet: number;
   poolSize: number;
   keepAlive: boolean;
+  /** Set when the servers are ElastiCache configuration endpoints. */
+  autoDiscovery: { interval: number } | undefined;
   codec: Codec<In, Out>;
   /** Where each setting came from: an option name, an environment variable, or 'default'. */
   sources: Record<'servers' | 'username' | 'password' | 'tls' | 'authDialect', string>;
@@ -151,6 +153,7 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     maxKeysPerGet: checkNumber('maxKeysPerGet', options.maxKeysPerGet ?? DEFAULT_OPTIONS.maxKeysPerGet, 1),
     poolSize: checkPoolSize(options.poolSize ?? DEFAULT_OPTIONS.poolSize),
     keepAlive: options.keepAlive ?? DEFAULT_OPTIONS.keepAlive,
+    autoDiscovery: resolveAutoDiscovery(options.autoDiscovery),
     codec: options.codec ?? (defaultCodec as unknown as Codec<In, Out>),
     sources,
   };
@@ -198,6 +201,15 @@ function checkNumber(name: string, value: number, min: number, max = Number.MAX_
     throw new ConfigError(`options.${name} must be a finite number ${range}, got ${String(value)}`);
   }
   return value;
+}
+
+function resolveAutoDiscovery(option: ClientOptions['autoDiscovery']): { interval: number } | undefined {
+  if (option === undefined || option === false) return undefined;
+  const interval =
+    option === true
+      ? DEFAULT_OPTIONS.autoDiscoveryInterval
+      : (option.interval ?? DEFAULT_OPTIONS.autoDiscoveryInterval);
+  return { interval: checkNumber('autoDiscovery.interval', interval, 1000) };
 }
 
 function checkFailover(value: Failover): Failover {

@@ -7,6 +7,11 @@ export interface ServerAddress {
   port: number;
   /** Relative share of keys under ketama. @default 1 */
   weight: number;
+  /**
+   * An IP address to connect to instead of resolving `host` (ElastiCache discovery gives both; the
+   * ring still hashes `host`, and TLS still verifies it).
+   */
+  ip?: string | undefined;
 }
 
 /** What `servers` accepts besides `'host:port[:weight]'` text. */

@@ -33,8 +33,8 @@ abstract class SingleReplyCommand<T> implements Command {
 
   abstract onLine(line: string, server: string): boolean;
 
-  onValue(key: string): void {
-    throw new ProtocolError(`unexpected VALUE ${key} in reply to ${describe(this.bytes)}`);
+  onValue(key: string, _flags: number, _data: Buffer, _cas: string | undefined, server: string): void {
+    throw new ProtocolError(`unexpected VALUE ${key} in reply to ${describe(this.bytes)}`, { server });
   }
 
   fail(error: Error): void {
@@ -127,6 +127,24 @@ export class StatsCommand extends SingleReplyCommand<Record<string, string>> {
     if (errorReply(line, server) !== undefined) return this.errorOrUnexpected(line, server);
     this.stats[line] = '';
     return false;
+  }
+}
+
+/**
+ * `config get cluster` (AWS ElastiCache auto discovery): a `CONFIG cluster 0 <bytes>` data block,
+ * then `END`. Plain memcached answers `ERROR`, which rejects as a ClientError.
+ */
+export class ConfigCommand extends SingleReplyCommand<Buffer | undefined> {
+  private data: Buffer | undefined;
+
+  override onValue(_key: string, _flags: number, data: Buffer): void {
+    this.data = Buffer.from(data);
+  }
+
+  onLine(line: string, server: string): boolean {
+    if (line === 'END') this.resolve(this.data);
+    else return this.errorOrUnexpected(line, server);
+    return true;
   }
 }
 

@@ -16,10 +16,11 @@ export function openSocket(settings: SocketSettings): {
   socket: net.Socket;
   readyEvent: 'connect' | 'secureConnect';
 } {
-  const { host, port } = settings.server;
+  const { host: name, port } = settings.server;
+  const host = settings.server.ip ?? name;
   if (settings.tls !== undefined) {
     // SNI must be a hostname, never an IP address (RFC 6066 §3).
-    const servername = settings.tls.servername ?? (net.isIP(host) === 0 ? host : undefined);
+    const servername = settings.tls.servername ?? (net.isIP(name) === 0 ? name : undefined);
     const socket = tls.connect({
       ...settings.tls,
       host,

@@ -35,6 +35,9 @@ const LF = 0x0a;
 const SPACE = 0x20;
 // "VALUE " as bytes, compared without making a string of every line.
 const VALUE_PREFIX = [0x56, 0x41, 0x4c, 0x55, 0x45, 0x20] as const;
+// "CONFIG ": AWS ElastiCache answers `config get cluster` with `CONFIG cluster 0 <bytes>` and a data
+// block shaped exactly like a VALUE's.
+const CONFIG_PREFIX = [0x43, 0x4f, 0x4e, 0x46, 0x49, 0x47, 0x20] as const;
 
 interface PendingValue {
   key: string;
@@ -96,8 +99,9 @@ export class ReplyParser {
       if (end - pos > this.maxLineLength) {
         throw new ProtocolError(`reply line longer than ${this.maxLineLength} bytes`);
       }
-      if (startsWithValue(buf, pos, end)) {
-        pos = this.startValue(buf, pos + VALUE_PREFIX.length, end, lf + 1);
+      const header = dataHeaderLength(buf, pos, end);
+      if (header > 0) {
+        pos = this.startValue(buf, pos + header, end, lf + 1);
       } else {
         this.sink.onLine(buf.toString('latin1', pos, end));
         pos = lf + 1;
@@ -161,10 +165,17 @@ export class ReplyParser {
   }
 }
 
-function startsWithValue(buf: Buffer, pos: number, end: number): boolean {
-  if (end - pos < VALUE_PREFIX.length) return false;
-  for (let i = 0; i < VALUE_PREFIX.length; i++) {
-    if (buf[pos + i] !== VALUE_PREFIX[i]) return false;
+/** Length of a `VALUE ` or `CONFIG ` prefix at `pos`, or 0 for any other line. */
+function dataHeaderLength(buf: Buffer, pos: number, end: number): number {
+  if (hasPrefix(buf, pos, end, VALUE_PREFIX)) return VALUE_PREFIX.length;
+  if (buf[pos] === 0x43 && hasPrefix(buf, pos, end, CONFIG_PREFIX)) return CONFIG_PREFIX.length;
+  return 0;
+}
+
+function hasPrefix(buf: Buffer, pos: number, end: number, prefix: readonly number[]): boolean {
+  if (end - pos < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (buf[pos + i] !== prefix[i]) return false;
   }
   return true;
 }
