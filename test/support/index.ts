@@ -5,6 +5,7 @@ export {
   type FakeServer,
   startFakeServer,
 } from './fake-server.js';
+export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
 export { freePort } from './free-port.js';
 export {
   type MemcachedOptions,
@@ -12,3 +13,13 @@ export {
   startMemcached,
   stopAllMemcached,
 } from './memcached.js';
+export {
+  type Nutcracker,
+  type NutcrackerOptions,
+  type NutcrackerPoolStats,
+  STATS_INTERVAL_MS,
+  startNutcracker,
+  stopAllNutcracker,
+} from './nutcracker.js';
+export { type RecordingRelay, type RelayedConnection, startRecordingRelay } from './recording-relay.js';
+export { createTestCertificates, type TestCertificates } from './tls.js';

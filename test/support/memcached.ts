@@ -13,7 +13,18 @@ export interface MemcachedOptions {
   args?: string[];
   /** Turns on memcached's own pseudo-set auth (-Y): a `set` whose value is `username password` logs in. */
   auth?: { username: string; password: string };
+  /**
+   * Turns on TLS (-Z) on the port with this certificate and key (PEM text, e.g. from
+   * createTestCertificates()); plain TCP is then refused on it.
+   */
+  tls?: { cert: string; key: string };
   memoryMb?: number;
+}
+
+/** What startMemcached writes to disk for one server: the -Y auth file and the TLS certificate and key. */
+interface ServerFiles {
+  auth: { username: string; password: string } | undefined;
+  tls: { cert: string; key: string } | undefined;
 }
 
 export interface MemcachedServer {
@@ -23,9 +34,9 @@ export interface MemcachedServer {
   readonly address: string;
   /** Pid of the current process, or of the last one once it has ended, so tests can check it is gone. */
   readonly pid: number | undefined;
-  /** SIGTERM, wait for exit (SIGKILL after 2 s), and remove the auth file. */
+  /** SIGTERM, wait for exit (SIGKILL after 2 s), and remove the auth and TLS files. */
   stop(): Promise<void>;
-  /** SIGKILL, like a crash; keeps the auth file so restart() works. */
+  /** SIGKILL, like a crash; keeps the auth and TLS files so restart() works. */
   kill(): Promise<void>;
   /** Ends the process if still running, then starts it again on the same port with the same arguments. */
   restart(): Promise<void>;
@@ -45,10 +56,10 @@ interface Running {
 
 /** Every process this module has started and not yet seen exit. */
 const running = new Set<ChildProcess>();
-/** Servers not yet stopped, so stopAllMemcached() can also remove their auth files. */
+/** Servers not yet stopped, so stopAllMemcached() can also remove their files. */
 const servers = new Set<MemcachedServer>();
-/** Auth-file directories not yet removed, so the exit hook can clean up after forgotten servers too. */
-const authDirs = new Set<string>();
+/** File directories not yet removed, so the exit hook can clean up after forgotten servers too. */
+const fileDirs = new Set<string>();
 let exitHookInstalled = false;
 
 export async function startMemcached(options: MemcachedOptions = {}): Promise<MemcachedServer> {
@@ -57,11 +68,12 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Me
     throw new Error('memcached is not on PATH; run `node scripts/ensure-memcached.mjs` to install it');
   }
   installExitHook();
-  const { auth } = options;
-  const authDir = auth ? await mkdtemp(join(tmpdir(), 'memwire-memcached-')) : undefined;
-  if (auth && authDir !== undefined) {
-    authDirs.add(authDir);
-    await writeAuthFile(authDir, auth);
+  const files: ServerFiles = { auth: options.auth, tls: options.tls };
+  const needsDir = files.auth !== undefined || files.tls !== undefined;
+  const filesDir = needsDir ? await mkdtemp(join(tmpdir(), 'memwire-memcached-')) : undefined;
+  if (filesDir !== undefined) {
+    fileDirs.add(filesDir);
+    await writeServerFiles(filesDir, files);
   }
   try {
     // A port from freePort() can be taken by someone else before memcached binds it, so retry with a
@@ -69,10 +81,10 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Me
     const attempts = options.port === undefined ? START_ATTEMPTS : 1;
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await freePort());
-      const args = buildArgs(port, options, authDir);
+      const args = buildArgs(port, options, filesDir);
       try {
         const current = await launch(binary, args, port);
-        const server = createHandle({ binary, args, port, auth, authDir }, current);
+        const server = createHandle({ binary, args, port, files, filesDir }, current);
         servers.add(server);
         return server;
       } catch (error) {
@@ -81,7 +93,7 @@ export async function startMemcached(options: MemcachedOptions = {}): Promise<Me
       }
     }
   } catch (error) {
-    if (authDir !== undefined) await removeAuthDir(authDir);
+    if (filesDir !== undefined) await removeFilesDir(filesDir);
     throw error;
   }
 }
@@ -96,12 +108,12 @@ interface LaunchSpec {
   binary: string;
   args: string[];
   port: number;
-  auth: { username: string; password: string } | undefined;
-  authDir: string | undefined;
+  files: ServerFiles;
+  filesDir: string | undefined;
 }
 
 function createHandle(spec: LaunchSpec, first: Running): MemcachedServer {
-  const { binary, args, port, auth, authDir } = spec;
+  const { binary, args, port, files, filesDir } = spec;
   let current = first;
   const server: MemcachedServer = {
     host: '127.0.0.1',
@@ -113,17 +125,17 @@ function createHandle(spec: LaunchSpec, first: Running): MemcachedServer {
     async stop() {
       servers.delete(server);
       await terminate(current);
-      if (authDir !== undefined) await removeAuthDir(authDir);
+      if (filesDir !== undefined) await removeFilesDir(filesDir);
     },
     async kill() {
       await endChild(current.child, 'SIGKILL');
     },
     async restart() {
       await terminate(current);
-      // stop() removed the auth file; the arguments still name it, so put it back in the same place.
-      if (auth && authDir !== undefined) {
-        authDirs.add(authDir);
-        await writeAuthFile(authDir, auth);
+      // stop() removed the files; the arguments still name them, so put them back in the same place.
+      if (filesDir !== undefined) {
+        fileDirs.add(filesDir);
+        await writeServerFiles(filesDir, files);
       }
       current = await launch(binary, args, port);
       servers.add(server);
@@ -132,22 +144,33 @@ function createHandle(spec: LaunchSpec, first: Running): MemcachedServer {
   return server;
 }
 
-function buildArgs(port: number, options: MemcachedOptions, authDir: string | undefined): string[] {
+function buildArgs(port: number, options: MemcachedOptions, filesDir: string | undefined): string[] {
   const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0'];
   args.push('-m', String(options.memoryMb ?? 64), '-t', '1');
   // memcached refuses to start as root unless told which user to run as.
   if (process.getuid?.() === 0) args.push('-u', 'root');
-  if (authDir !== undefined) args.push('-Y', join(authDir, 'auth'));
+  if (filesDir !== undefined && options.auth) args.push('-Y', join(filesDir, 'auth'));
+  if (filesDir !== undefined && options.tls) {
+    // Option names from `memcached -h` (1.6.18); the chain file holds just the leaf, signed by the CA.
+    const cert = join(filesDir, 'cert.pem');
+    const key = join(filesDir, 'key.pem');
+    args.push('-Z', '-o', `ssl_chain_cert=${cert},ssl_key=${key}`);
+  }
   return [...args, ...(options.args ?? [])];
 }
 
-async function writeAuthFile(dir: string, auth: { username: string; password: string }): Promise<void> {
+async function writeServerFiles(dir: string, files: ServerFiles): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'auth'), `${auth.username}:${auth.password}\n`, { mode: 0o600 });
+  const { auth, tls } = files;
+  if (auth) await writeFile(join(dir, 'auth'), `${auth.username}:${auth.password}\n`, { mode: 0o600 });
+  if (tls) {
+    await writeFile(join(dir, 'cert.pem'), tls.cert);
+    await writeFile(join(dir, 'key.pem'), tls.key, { mode: 0o600 });
+  }
 }
 
-async function removeAuthDir(dir: string): Promise<void> {
-  authDirs.delete(dir);
+async function removeFilesDir(dir: string): Promise<void> {
+  fileDirs.delete(dir);
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -265,7 +288,7 @@ function installExitHook(): void {
   // 'exit' handlers must be synchronous, so this can only fire SIGKILL and trust the kernel to finish.
   process.once('exit', () => {
     for (const child of running) signal(child, 'SIGKILL');
-    for (const dir of authDirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of fileDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
 

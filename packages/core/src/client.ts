@@ -17,7 +17,13 @@ import {
 import type { Connection } from './connection/connection.js';
 import { type PoolEvents, ServerPool } from './connection/pool.js';
 import { RetrievalCommand } from './connection/retrieval.js';
-import { AbortError, ClientClosedError, InvalidArgumentError, ValueTooLargeError } from './errors.js';
+import {
+  AbortError,
+  ClientClosedError,
+  InvalidArgumentError,
+  UnsupportedCommandError,
+  ValueTooLargeError,
+} from './errors.js';
 import { CasSink, type CasToken, ManySink, ValueSink, type ValueWithCas } from './get-sinks.js';
 import { type Outcome, settle } from './outcomes.js';
 import {
@@ -187,6 +193,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   /** The value of `key`, setting its TTL in the same round trip (`gat`); undefined on a miss. */
   getAndTouch(key: string, ttl: number, options?: CallOptions): Promise<Out | undefined> {
     return this.run('getAndTouch', 1, options, (trace) => {
+      this.refuseThroughProxy('gat');
       const sink = new ValueSink<Out>(this.codec);
       return this.touchRetrieval(key, ttl, 'gat', sink, trace);
     });
@@ -195,6 +202,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   /** Like {@link Client.getAndTouch}, with the CAS token (`gats`). */
   getsAndTouch(key: string, ttl: number, options?: CallOptions): Promise<ValueWithCas<Out> | undefined> {
     return this.run('getsAndTouch', 1, options, (trace) => {
+      this.refuseThroughProxy('gats');
       const sink = new CasSink<Out>(this.codec);
       return this.touchRetrieval(key, ttl, 'gats', sink, trace);
     });
@@ -360,6 +368,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   /** `flush_all` on every server: invalidates every item, after `delaySeconds` if given. */
   flush(delaySeconds?: number, options?: CallOptions): Promise<void> {
     return this.run('flush', 0, options, async () => {
+      this.refuseThroughProxy('flush_all');
       if (delaySeconds !== undefined && (!Number.isInteger(delaySeconds) || delaySeconds < 0)) {
         throw new InvalidArgumentError('flush delay must be a whole number of seconds ≥ 0');
       }
@@ -370,6 +379,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   /** `stats [group]` of every server, keyed by `host:port`. */
   stats(group?: string, options?: CallOptions): Promise<Map<string, Record<string, string>>> {
     return this.run('stats', 0, options, () => {
+      this.refuseThroughProxy('stats');
       if (group !== undefined && !/^[\w ]+$/.test(group)) {
         throw new InvalidArgumentError(`invalid stats group ${JSON.stringify(group)}`);
       }
@@ -393,6 +403,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   /** Sets the servers' log verbosity (`verbosity <level>`). */
   verbosity(level: number, options?: CallOptions): Promise<void> {
     return this.run('verbosity', 0, options, async () => {
+      this.refuseThroughProxy('verbosity');
       if (!Number.isInteger(level) || level < 0) {
         throw new InvalidArgumentError('verbosity level must be a whole number ≥ 0');
       }
@@ -419,6 +430,13 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   }
 
   // ---- internals --------------------------------------------------------------------------------
+
+  /** twemproxy closes the connection on commands it does not forward: refuse them before sending. */
+  private refuseThroughProxy(word: string): void {
+    if (this.config.proxy === 'twemproxy') {
+      throw new UnsupportedCommandError(`twemproxy does not support "${word}"; nothing was sent`);
+    }
+  }
 
   /**
    * Swaps in the ring of a newly discovered node list: nodes already known keep their connections,

@@ -20,6 +20,7 @@ export const ErrorCodes = {
   CLOSED: 'ERR_MEMWIRE_CLOSED',
   ABORTED: 'ERR_MEMWIRE_ABORTED',
   CODEC: 'ERR_MEMWIRE_CODEC',
+  UNSUPPORTED: 'ERR_MEMWIRE_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -160,5 +161,13 @@ export class CodecError extends MemwireError {
   override name = 'CodecError';
   constructor(message: string, options: MemwireErrorOptions = {}) {
     super(ErrorCodes.CODEC, message, options);
+  }
+}
+
+/** The command cannot go through the configured proxy (e.g. `stats` through twemproxy); nothing was sent. */
+export class UnsupportedCommandError extends MemwireError {
+  override name = 'UnsupportedCommandError';
+  constructor(message: string) {
+    super(ErrorCodes.UNSUPPORTED, message);
   }
 }

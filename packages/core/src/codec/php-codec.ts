@@ -105,7 +105,7 @@ function decompress(data: Buffer, method: number, maxSize: number): Buffer {
 function parseDouble(data: Buffer): number {
   const text = data.toString('latin1').trim();
   if (text === 'Infinity' || text === '-Infinity' || text === 'NaN') return Number(text);
-  // PHP writes e.g. ".30000000000000004" and "1.0E+25"; it would read anything else as 0, silently.
+  // PHP writes e.g. "1.5", ".30000000000000004", "1e+300"; it would read anything else as 0, silently.
   if (!DECIMAL.test(text)) throw new CodecError(`${NAME}: stored double is not a number`);
   return Number(text);
 }

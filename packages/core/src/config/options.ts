@@ -138,6 +138,14 @@ export interface ClientOptions<In = unknown, Out = In> {
    * answer wait for it. @default false
    */
   autoDiscovery?: boolean | { interval?: number | undefined } | undefined;
+  /**
+   * The servers are a proxy. `'twemproxy'` (nutcracker): the commands it does not forward (`stats`,
+   * `flush_all`, `verbosity`, `gat`, `gats`) reject with UnsupportedCommandError before anything is
+   * sent, since twemproxy closes the connection on them and drops the replies of every command in
+   * flight on it; and each get travels on its own line, since a multi-key line touching a dead
+   * backend fails whole and closes the connection. @default undefined (direct servers)
+   */
+  proxy?: 'twemproxy' | undefined;
   /** TCP keep-alive on server sockets. @default true */
   keepAlive?: boolean | undefined;
   /** Values to bytes + flags and back. @default defaultCodec */

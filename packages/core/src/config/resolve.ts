@@ -35,6 +35,7 @@ export interface ResolvedConfig<In, Out> {
   maxKeysPerGet: number;
   poolSize: number;
   keepAlive: boolean;
+  proxy: 'twemproxy' | undefined;
   /** Set when the servers are ElastiCache configuration endpoints. */
   autoDiscovery: { interval: number } | undefined;
   codec: Codec<In, Out>;
@@ -150,9 +151,15 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     maxRetryDelay: checkNumber('maxRetryDelay', options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay, 0),
     distribution: checkDistribution(options.distribution ?? DEFAULT_OPTIONS.distribution),
     hash: checkHash(options.hash ?? defaultKeyHash(options.distribution ?? DEFAULT_OPTIONS.distribution)),
-    maxKeysPerGet: checkNumber('maxKeysPerGet', options.maxKeysPerGet ?? DEFAULT_OPTIONS.maxKeysPerGet, 1),
+    // Through twemproxy every get has its own line: a multi-key line that touches a dead backend
+    // fails whole (SERVER_ERROR) and the proxy closes the connection.
+    maxKeysPerGet:
+      options.proxy === 'twemproxy'
+        ? 1
+        : checkNumber('maxKeysPerGet', options.maxKeysPerGet ?? DEFAULT_OPTIONS.maxKeysPerGet, 1),
     poolSize: checkPoolSize(options.poolSize ?? DEFAULT_OPTIONS.poolSize),
     keepAlive: options.keepAlive ?? DEFAULT_OPTIONS.keepAlive,
+    proxy: checkProxy(options.proxy),
     autoDiscovery: resolveAutoDiscovery(options.autoDiscovery),
     codec: options.codec ?? (defaultCodec as unknown as Codec<In, Out>),
     sources,
@@ -210,6 +217,13 @@ function resolveAutoDiscovery(option: ClientOptions['autoDiscovery']): { interva
       ? DEFAULT_OPTIONS.autoDiscoveryInterval
       : (option.interval ?? DEFAULT_OPTIONS.autoDiscoveryInterval);
   return { interval: checkNumber('autoDiscovery.interval', interval, 1000) };
+}
+
+function checkProxy(value: ClientOptions['proxy']): 'twemproxy' | undefined {
+  if (value !== undefined && value !== 'twemproxy') {
+    throw new ConfigError(`options.proxy must be 'twemproxy' or undefined, got ${String(value)}`);
+  }
+  return value;
 }
 
 function checkFailover(value: Failover): Failover {
