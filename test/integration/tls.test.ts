@@ -253,7 +253,7 @@ describe('TLS to memcached -Z', () => {
   );
 
   test(
-    'a plain-TCP client on the TLS port fails with a ConnectionError, not a hang',
+    'a plain-TCP client on the TLS port fails with a ConnectionError that suggests TLS, not a hang',
     async () => {
       const client = newClient({ servers: server.address });
       // memcached reads the command as a bad TLS ClientHello and resets the connection.
@@ -266,6 +266,7 @@ describe('TLS to memcached -Z', () => {
         expect(error).not.toBeInstanceOf(TimeoutError);
         expect(error.server).toBe(server.address);
         expect(error.message).toContain(server.address);
+        expect(error.message).toMatch(/does the server require TLS\?/);
       }
     },
     TEST_MS,

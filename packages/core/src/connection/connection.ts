@@ -232,16 +232,21 @@ export class Connection implements ReplySink {
       if (this.settings.keepAlive) socket.setKeepAlive(true, 30_000);
       this.onConnected();
     });
+    let answered = false;
     socket.on('data', (chunk: Buffer) => {
+      answered = true;
       if (this.socket === socket) this.onData(chunk);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
+      const tls = this.settings.tls !== undefined;
+      // memcached -Z resets a plain-text connection without a word: say what that usually means.
+      const hint =
+        !tls && !answered && error.code === 'ECONNRESET'
+          ? ' before answering (does the server require TLS?)'
+          : '';
       this.closeReason ??= new ConnectionError(
-        `connection to ${this.address} failed: ${describeSocketError(error, this.settings.tls !== undefined)}`,
-        {
-          server: this.address,
-          cause: error,
-        },
+        `connection to ${this.address} failed: ${describeSocketError(error, tls)}${hint}`,
+        { server: this.address, cause: error },
       );
     });
     socket.once('close', () => {
