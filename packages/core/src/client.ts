@@ -125,6 +125,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       config.servers.map((server) => this.makePool(server)),
       config.distribution,
       config.failover,
+      config.hash,
     );
     this.discovery = undefined;
     if (config.autoDiscovery !== undefined) {
@@ -447,7 +448,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     const known = new Map(this.topology.pools.map((pool) => [pool.address, pool]));
     const pools = cluster.nodes.map((node) => known.get(formatAddress(node)) ?? this.makePool(node));
     const kept = new Set(pools);
-    this.topology = new Topology(pools, this.config.distribution, this.config.failover);
+    this.topology = new Topology(pools, this.config.distribution, this.config.failover, this.config.hash);
     this.clusterVersion = cluster.version;
     for (const pool of known.values()) if (!kept.has(pool)) void pool.end(true);
     this.emit('topologyChange', { servers: pools.map((pool) => pool.address), version: cluster.version });

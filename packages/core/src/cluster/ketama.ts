@@ -74,7 +74,7 @@ function pointName(server: ServerAddress, j: number): string {
 /**
  * Per server `floor(pct * 160 / 4 * live + 1e-10)` MD5 digests, four points each. libmemcached
  * computes the count in C `float`, so every step is rounded to 32 bits here (`Math.fround`): in
- * doubles, equal-weight clusters of 25, 47, 50, … servers get 4 points more each and keys move.
+ * doubles, equal-weight clusters of 25, 47, 50, … servers get too many (160 each for 25, not 156) and keys move.
  */
 function weightedPoints(servers: readonly ServerAddress[]): Point[] {
   const f = Math.fround;

@@ -24,6 +24,8 @@ export function createSelector(
   servers: readonly ServerAddress[],
   distribution: Distribution,
   hash: KeyHash = defaultKeyHash(distribution),
+  /** Whether the continuum is weighted; by default, as the servers given decide it. */
+  weightedContinuum?: boolean,
 ): ServerSelector {
   // One server: always it, without hashing (hash.cc, _generate_hash_wrapper).
   if (servers.length === 1) return { serverFor: () => 0 };
@@ -36,6 +38,11 @@ export function createSelector(
   // Adding a server of weight > 1 under a consistent distribution turns the weighted continuum on
   // (hosts.cc, server_add), and it stays on: pylibmc `{"ketama": True}` with `host:port:2` gets
   // weighted points while its keys keep the one-at-a-time hash.
-  const weighted = distribution === 'ketama' || servers.some((server) => server.weight > 1);
+  const weighted = weightedContinuum ?? isWeighted(servers, distribution);
   return new KetamaRing(servers, { weighted, keyHash });
+}
+
+/** Whether libmemcached lays out a weighted continuum for these servers (see createSelector). */
+export function isWeighted(servers: readonly ServerAddress[], distribution: Distribution): boolean {
+  return distribution === 'ketama' || servers.some((server) => server.weight > 1);
 }

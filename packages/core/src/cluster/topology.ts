@@ -1,6 +1,6 @@
-import type { Distribution } from '../config/options.js';
+import type { Distribution, KeyHash } from '../config/options.js';
 import type { ServerPool } from '../connection/pool.js';
-import { createSelector, type ServerSelector } from './selector.js';
+import { createSelector, isWeighted, type ServerSelector } from './selector.js';
 
 /**
  * What happens to the keys of a server marked down:
@@ -19,17 +19,22 @@ export type Failover = 'miss' | 'rehash';
 export class Topology {
   private live: ServerPool[];
   private selector: ServerSelector;
+  /**
+   * libmemcached keeps the weighted continuum once any server had a weight > 1, so a ring rebuilt
+   * from the live servers must keep the layout the full list chose.
+   */
+  private readonly weighted: boolean;
 
   constructor(
     readonly pools: readonly ServerPool[],
     private readonly distribution: Distribution,
     private readonly failover: Failover,
+    private readonly hash: KeyHash,
   ) {
+    const servers = pools.map((pool) => pool.server);
+    this.weighted = isWeighted(servers, distribution);
     this.live = [...pools];
-    this.selector = createSelector(
-      pools.map((pool) => pool.server),
-      distribution,
-    );
+    this.selector = createSelector(servers, distribution, hash, this.weighted);
     this.rebuild();
   }
 
@@ -39,9 +44,13 @@ export class Topology {
     return live.length === 1 ? live[0]! : live[this.selector.serverFor(key)]!;
   }
 
-  /** Recomputes the ring after a server went down or came back (only `'rehash'` changes it). */
+  /**
+   * Recomputes the ring after a server went down or came back. Only `'rehash'` over a consistent
+   * ring changes it: under modula, dropping one server would move almost every key (libmemcached
+   * does not remap modula keys either), so there a down server's keys are misses as under `'miss'`.
+   */
   rebuild(): void {
-    if (this.failover !== 'rehash') return;
+    if (this.failover !== 'rehash' || this.distribution === 'modula') return;
     const up = this.pools.filter((pool) => !pool.health.isDown);
     // With every server down, keep the full ring: its commands fail fast either way.
     const live = up.length === 0 ? [...this.pools] : up;
@@ -50,6 +59,8 @@ export class Topology {
     this.selector = createSelector(
       live.map((pool) => pool.server),
       this.distribution,
+      this.hash,
+      this.weighted,
     );
   }
 }

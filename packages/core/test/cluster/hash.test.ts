@@ -1,16 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { md5Hash, oneAtATimeHash } from '../../src/cluster/hash.js';
+import { hashFunction, md5Hash, oneAtATimeHash } from '../../src/cluster/hash.js';
 
 /**
- * Bob Jenkins' one-at-a-time hash, written the way his description reads: unsigned 32-bit
- * arithmetic, done here with BigInt modulo 2^32 so it shares no tricks with the code under test.
+ * Bob Jenkins' one-at-a-time hash, written the way his description reads, with BigInt modulo 2^32 so
+ * it shares no tricks with the code under test. `signedBytes` adds each byte as libhashkit does on
+ * x86-64, through a signed `char` (0xc3 adds 0xffffffc3); without it, bytes are added as published.
  */
-function referenceOneAtATime(bytes: Uint8Array): number {
+function referenceOneAtATime(bytes: Uint8Array, signedBytes: boolean): number {
   const mask = 0xffffffffn;
   let hash = 0n;
   for (const byte of bytes) {
-    hash = (hash + BigInt(byte)) & mask;
+    const added = signedBytes && byte >= 0x80 ? BigInt(byte) + 0xffffff00n : BigInt(byte);
+    hash = (hash + added) & mask;
     hash = (hash + (hash << 10n)) & mask;
     hash ^= hash >> 6n;
   }
@@ -22,27 +24,36 @@ function referenceOneAtATime(bytes: Uint8Array): number {
 
 describe('oneAtATimeHash', () => {
   test('matches the published values for "a" and the quick brown fox', () => {
-    // Both from the one-at-a-time article's test vectors.
+    // Both from the one-at-a-time article's test vectors; libmemcached 1.1.4 gives the same.
     expect(oneAtATimeHash('a')).toBe(0xca2e9442);
     expect(oneAtATimeHash('The quick brown fox jumps over the lazy dog')).toBe(0x519e91f5);
   });
 
-  test('matches the reference implementation on known strings', () => {
-    for (const text of ['', 'a', 'hello world', 'user:1', '\u00e9', '\u{1f600}']) {
-      expect(oneAtATimeHash(text), text).toBe(referenceOneAtATime(Buffer.from(text)));
-    }
+  test('gives what libmemcached 1.1.4 on x86-64 gives for non-ASCII keys', () => {
+    // memcached_generate_hash_value(key, len, MEMCACHED_HASH_DEFAULT), called through ctypes.
+    expect(oneAtATimeHash('\u00e9')).toBe(0x019148ae);
+    expect(oneAtATimeHash('\u043a\u043b\u044e\u0447')).toBe(0xfbca080a);
+    expect(oneAtATimeHash('\u{1f600}')).toBe(0x97a64f98);
+    expect(oneAtATimeHash('na\u00efve caf\u00e9')).toBe(0x511ac286);
+    expect(oneAtATimeHash('key:\u00fc')).toBe(0x55dc8ee2);
+  });
+
+  test('adds bytes over 0x7f sign-extended, as libhashkit does through a signed char', () => {
+    const bytes = Buffer.from('\u00e9');
+    expect(oneAtATimeHash('\u00e9')).toBe(referenceOneAtATime(bytes, true));
+    expect(oneAtATimeHash('\u00e9')).not.toBe(referenceOneAtATime(bytes, false));
   });
 
   test('hashes the UTF-8 bytes of the key', () => {
-    expect(oneAtATimeHash('\u00e9')).toBe(referenceOneAtATime(new Uint8Array([0xc3, 0xa9])));
-    expect(oneAtATimeHash('\u00e9')).not.toBe(referenceOneAtATime(new Uint8Array([0xe9])));
+    expect(oneAtATimeHash('\u00e9')).toBe(referenceOneAtATime(new Uint8Array([0xc3, 0xa9]), true));
+    expect(oneAtATimeHash('\u00e9')).not.toBe(referenceOneAtATime(new Uint8Array([0xe9]), true));
   });
 
-  test('matches the reference implementation on any string, as an unsigned 32-bit integer', () => {
+  test('matches the reference on any string, as an unsigned 32-bit integer', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 64 }), (text) => {
         const hash = oneAtATimeHash(text);
-        expect(hash).toBe(referenceOneAtATime(Buffer.from(text)));
+        expect(hash).toBe(referenceOneAtATime(Buffer.from(text), true));
         expect(Number.isInteger(hash) && hash >= 0 && hash <= 0xffffffff).toBe(true);
       }),
       { numRuns: 500 },
@@ -55,5 +66,19 @@ describe('md5Hash', () => {
     // MD5("") = d41d8cd9 8f00b204…, MD5("a") = 0cc175b9 c0f1b6a8…
     expect(md5Hash('')).toBe(0xd98c1dd4);
     expect(md5Hash('a')).toBe(0xb975c10c);
+  });
+
+  test('gives what libmemcached 1.1.4 gives for non-ASCII keys', () => {
+    // memcached_generate_hash_value(key, len, MEMCACHED_HASH_MD5): MD5 has no signed-char quirk.
+    expect(md5Hash('\u00e9')).toBe(0x97cddd66);
+    expect(md5Hash('\u043a\u043b\u044e\u0447')).toBe(0x667b65c3);
+    expect(md5Hash('\u{1f600}')).toBe(0xc3ea022a);
+  });
+});
+
+describe('hashFunction', () => {
+  test('names each key hash', () => {
+    expect(hashFunction('one-at-a-time')).toBe(oneAtATimeHash);
+    expect(hashFunction('md5')).toBe(md5Hash);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { md5Hash } from '../../src/cluster/hash.js';
+import { md5Hash, oneAtATimeHash } from '../../src/cluster/hash.js';
 import { KetamaRing } from '../../src/cluster/ketama.js';
 import type { ServerAddress } from '../../src/config/server-address.js';
 
@@ -162,5 +162,53 @@ describe('KetamaRing', () => {
       expect(expected).toBe(80 + 240);
       expect(ring['points'].length).toBe(expected);
     });
+  });
+});
+
+describe('KetamaRing, unweighted (libmemcached MEMCACHED_BEHAVIOR_KETAMA)', () => {
+  const unweighted = (list: ServerAddress[], keyHash = oneAtATimeHash) =>
+    new KetamaRing(list, { weighted: false, keyHash });
+
+  test('gives each server 100 points whatever its weight', () => {
+    for (const count of [1, 3, 25, 47]) {
+      expect(unweighted(servers(count))['points'].length, `${count} servers`).toBe(100 * count);
+    }
+    const weighted = [server('a', 11211, 1), server('b', 11211, 5)];
+    expect(unweighted(weighted)['points'].length).toBe(200);
+  });
+
+  test('makes one point per name, the key hash of "host:port-j" (or "host-j" on 11211), j from 0 to 99', () => {
+    for (const keyHash of [oneAtATimeHash, md5Hash]) {
+      const ring = unweighted([server('localhost', 11211), server('127.0.0.1', 11212)], keyHash);
+      const expected = [
+        ...Array.from({ length: 100 }, (_, j) => keyHash(`localhost-${j}`)),
+        ...Array.from({ length: 100 }, (_, j) => keyHash(`127.0.0.1:11212-${j}`)),
+      ].sort((a, b) => a - b);
+      expect([...ring['points']]).toEqual(expected);
+    }
+  });
+
+  test('looks a key up by the key hash it was built with', () => {
+    for (const keyHash of [oneAtATimeHash, md5Hash]) {
+      const ring = unweighted(servers(5), keyHash);
+      for (const key of keys.slice(0, 500))
+        expect(ring.serverFor(key)).toBe(ring.serverForHash(keyHash(key)));
+    }
+  });
+
+  test('spreads keys over every server, and differently for each hash', () => {
+    const oaat = unweighted(servers(4));
+    const md5 = unweighted(servers(4), md5Hash);
+    for (const share of shares(oaat, 4)) expect(share).toBeGreaterThan(0.1);
+    for (const share of shares(md5, 4)) expect(share).toBeGreaterThan(0.1);
+    const differ = keys.filter((key) => oaat.serverFor(key) !== md5.serverFor(key)).length;
+    expect(differ / keys.length).toBeGreaterThan(0.5);
+  });
+
+  test('places keys differently for the same servers spelled localhost and 127.0.0.1', () => {
+    const byName = unweighted([server('localhost', 20001), server('localhost', 20002)]);
+    const byAddress = unweighted([server('127.0.0.1', 20001), server('127.0.0.1', 20002)]);
+    const differ = keys.filter((key) => byName.serverFor(key) !== byAddress.serverFor(key)).length;
+    expect(differ / keys.length).toBeGreaterThan(0.2);
   });
 });

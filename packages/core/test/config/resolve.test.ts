@@ -364,7 +364,29 @@ describe('resolveConfig', () => {
       expect(
         configError(() => resolveConfig({ env: {}, distribution: 'random' as ClientOptions['distribution'] }))
           .message,
-      ).toBe("options.distribution must be 'ketama' or 'modula', got random");
+      ).toBe("options.distribution must be 'ketama', 'ketama-unweighted' or 'modula', got random");
+    });
+
+    test('rejects an unknown hash', () => {
+      expect(
+        configError(() => resolveConfig({ env: {}, hash: 'crc' as ClientOptions['hash'] })).message,
+      ).toBe("options.hash must be 'one-at-a-time' or 'md5', got crc");
+    });
+  });
+
+  describe('hash', () => {
+    test('is md5 under ketama and one-at-a-time under the others, as in libmemcached', () => {
+      expect(resolveConfig({ env: {} }).hash).toBe('md5');
+      expect(resolveConfig({ env: {}, distribution: 'ketama' }).hash).toBe('md5');
+      expect(resolveConfig({ env: {}, distribution: 'ketama-unweighted' }).hash).toBe('one-at-a-time');
+      expect(resolveConfig({ env: {}, distribution: 'modula' }).hash).toBe('one-at-a-time');
+    });
+
+    test('keeps the hash given, whatever the distribution', () => {
+      expect(resolveConfig({ env: {}, distribution: 'ketama-unweighted', hash: 'md5' }).hash).toBe('md5');
+      expect(resolveConfig({ env: {}, distribution: 'ketama', hash: 'one-at-a-time' }).hash).toBe(
+        'one-at-a-time',
+      );
     });
   });
 
