@@ -10,25 +10,27 @@ export interface ValueWithCas<Out> {
   cas: CasToken;
 }
 
-/** Settles one promise with one key's value (decoded) or undefined for a miss. */
-export class ValueSink<Out> implements GetSink {
-  readonly promise: Promise<Out | undefined>;
+/** Settles one promise with one key's reply: what `read` makes of a hit, or undefined for a miss. */
+abstract class OneKeySink<R> implements GetSink {
+  readonly promise: Promise<R | undefined>;
   private settled = false;
-  private resolve!: (value: Out | undefined) => void;
+  private resolve!: (value: R | undefined) => void;
   private reject!: (error: Error) => void;
 
-  constructor(private readonly codec: Codec<unknown, Out>) {
+  constructor() {
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
   }
 
-  hit(_key: string, flags: number, data: Buffer): void {
+  protected abstract read(data: Buffer, flags: number, cas: string | undefined): R;
+
+  hit(_key: string, flags: number, data: Buffer, cas: string | undefined): void {
     if (this.settled) return;
     this.settled = true;
     try {
-      this.resolve(this.codec.decode(data, flags));
+      this.resolve(this.read(data, flags, cas));
     } catch (error) {
       this.reject(error as Error);
     }
@@ -47,40 +49,25 @@ export class ValueSink<Out> implements GetSink {
   }
 }
 
-/** Like ValueSink, with the CAS token (`gets`, `gats`). */
-export class CasSink<Out> implements GetSink {
-  readonly promise: Promise<ValueWithCas<Out> | undefined>;
-  private settled = false;
-  private resolve!: (value: ValueWithCas<Out> | undefined) => void;
-  private reject!: (error: Error) => void;
-
+/** One key's value, decoded (`get`, `gat`). */
+export class ValueSink<Out> extends OneKeySink<Out> {
   constructor(private readonly codec: Codec<unknown, Out>) {
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    super();
   }
 
-  hit(_key: string, flags: number, data: Buffer, cas: string | undefined): void {
-    if (this.settled) return;
-    this.settled = true;
-    try {
-      this.resolve({ value: this.codec.decode(data, flags), cas: cas ?? '' });
-    } catch (error) {
-      this.reject(error as Error);
-    }
+  protected read(data: Buffer, flags: number): Out {
+    return this.codec.decode(data, flags);
+  }
+}
+
+/** One key's value with its CAS token (`gets`, `gats`). */
+export class CasSink<Out> extends OneKeySink<ValueWithCas<Out>> {
+  constructor(private readonly codec: Codec<unknown, Out>) {
+    super();
   }
 
-  end(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.resolve(undefined);
-  }
-
-  fail(error: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(error);
+  protected read(data: Buffer, flags: number, cas: string | undefined): ValueWithCas<Out> {
+    return { value: this.codec.decode(data, flags), cas: cas ?? '' };
   }
 }
 
