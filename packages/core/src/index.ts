@@ -58,3 +58,4 @@ export { keyProblem, MAX_KEY_BYTES } from './protocol/keys.js';
 export { MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
 export { type StatsSummary, summarizeStats } from './stats-summary.js';
 export { type CommandTrace, commandChannel } from './tracing.js';
+export { isLoopback } from './warnings.js';

@@ -3,7 +3,8 @@ import type { ServerAddress } from './config/server-address.js';
 
 let warned = false;
 
-function isLoopback(host: string): boolean {
+/** Whether `host` names this machine (`localhost`, `::1`, 127.0.0.0/8): traffic to it never crosses a network. */
+export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
   return isIP(host) === 4 && host.startsWith('127.');
 }

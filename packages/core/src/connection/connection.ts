@@ -151,13 +151,13 @@ export class Connection implements ReplySink {
       return;
     }
     const now = Date.now();
-    if (this.state === 'idle' && this.ending === undefined) {
-      if (this.settings.health.isDown) {
-        command.fail(this.settings.health.downError(now));
-        return;
-      }
-      this.connect();
+    // While the server is marked down only background probes connect, and no command waits on one: a
+    // probe of an unreachable host can spend connectTimeout in connect.
+    if (this.settings.health.isDown && this.state !== 'ready' && this.ending === undefined) {
+      command.fail(this.settings.health.downError(now));
+      return;
     }
+    if (this.state === 'idle' && this.ending === undefined) this.connect();
     command.deadline = now + this.settings.commandTimeout;
     if (this.state === 'ready' && this.ending === undefined) {
       this.inflight.push(command);

@@ -121,12 +121,13 @@ describe("memcached's own -Y authentication", () => {
     }
   });
 
-  test('without credentials, each command gets the server refusal as a ClientError', async () => {
+  test('without credentials, each command gets the server refusal as an AuthError', async () => {
     const c = newClient({ servers: secured.address, ...fast });
     const error = await c.get('k').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ClientError);
+    // A credentials problem: the same code as a refused login.
+    expect(error).toBeInstanceOf(AuthError);
     expect((error as Error).message).toMatch(/unauthenticated/);
-    await expect(c.set('k', 'v')).rejects.toBeInstanceOf(ClientError);
+    await expect(c.set('k', 'v')).rejects.toBeInstanceOf(AuthError);
   });
 
   test('credentials come from MEMCACHE_SERVERS, MEMCACHE_USERNAME and MEMCACHE_PASSWORD', async () => {

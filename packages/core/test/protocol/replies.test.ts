@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ClientError, ServerError } from '../../src/errors.js';
+import { AuthError, ClientError, ServerError } from '../../src/errors.js';
 import { errorReply } from '../../src/protocol/replies.js';
 
 describe('errorReply', () => {
@@ -37,4 +37,13 @@ describe('errorReply', () => {
       expect(errorReply(line, 'a:1')).toBeUndefined();
     },
   );
+});
+
+describe('errorReply for memcached -Y before a login', () => {
+  test('turns CLIENT_ERROR unauthenticated into an AuthError naming the server', () => {
+    const error = errorReply('CLIENT_ERROR unauthenticated', 'h:1');
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error?.code).toBe('ERR_MEMWIRE_AUTH');
+    expect(error?.server).toBe('h:1');
+  });
 });
