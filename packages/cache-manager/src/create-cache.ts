@@ -1,0 +1,93 @@
+import { EventEmitter } from 'node:events';
+import { ConfigError } from '@memwire/core';
+import { KeyvMemwire, namespaceKeys } from '@memwire/keyv';
+import * as cacheManager from 'cache-manager';
+import { Keyv } from 'keyv';
+import { WrapLock } from './lock.js';
+import { MemoryTier } from './memory-tier.js';
+import { MEMWIRE_CACHE_DEFAULTS, type MemwireCacheOptions } from './options.js';
+import { createWrap } from './wrap.js';
+
+/** A cache-manager 7 `Cache` over memcached. */
+export type MemwireCache = cacheManager.Cache;
+
+/**
+ * A cache-manager 7 `Cache` whose store is a Keyv over memcached (`@memwire/keyv`), optionally behind
+ * an in-memory first tier. TTLs are milliseconds, as in cache-manager; memcached gets them rounded up
+ * to whole seconds, the memory tier exactly. `clear()` clears the namespace, never the server.
+ * `wrap` is cache-manager's, plus a TTL-correct fill of the memory tier and an optional
+ * cross-process lock.
+ *
+ * Keyv reports memcached failures as `'error'` events on the memcached store, the last of
+ * `cache.stores`, and answers them as misses; listen there to see them.
+ *
+ * @example
+ * import { createMemwireCache } from '@memwire/cache-manager';
+ *
+ * const cache = createMemwireCache({ namespace: 'shop', ttl: 60_000, memory: true, lock: true });
+ * const product = await cache.wrap('product:1', () => db.products.find(1)); // runs once
+ * await cache.get('product:1'); // from memory, then memcached
+ * await cache.clear(); // namespace 'shop' only
+ * await cache.disconnect();
+ */
+export function createMemwireCache(options: MemwireCacheOptions = {}): MemwireCache {
+  // cache-manager 5 exports a `createCache` too, taking a store: tell the versions apart by what only 6+ has.
+  if (!('KeyvAdapter' in cacheManager)) {
+    throw new ConfigError(
+      'createMemwireCache needs cache-manager 7, and an older one is installed; with cache-manager 5 use memwireStore()',
+    );
+  }
+  const {
+    namespace = MEMWIRE_CACHE_DEFAULTS.namespace,
+    ttl,
+    refreshThreshold,
+    refreshAllStores = MEMWIRE_CACHE_DEFAULTS.refreshAllStores,
+    nonBlocking = MEMWIRE_CACHE_DEFAULTS.nonBlocking,
+    cacheId = Math.random().toString(36).slice(2),
+    memory = MEMWIRE_CACHE_DEFAULTS.memory,
+    lock = MEMWIRE_CACHE_DEFAULTS.lock,
+    ...adapterOptions
+  } = options;
+  const adapter = new KeyvMemwire({ ...adapterOptions, namespace });
+  // Keyv's own prefix off: the adapter's namespace already leads every key.
+  const remote = new Keyv({ store: adapter, namespace, useKeyPrefix: false });
+  const stores = memory === false ? [remote] : [memoryKeyv(memory), remote];
+  const base = cacheManager.createCache({
+    stores,
+    ttl,
+    refreshThreshold,
+    refreshAllStores,
+    nonBlocking,
+    cacheId,
+  });
+
+  const refreshes = new EventEmitter();
+  const wrapLock =
+    lock === false
+      ? undefined
+      : new WrapLock(
+          adapter.client,
+          (key) => namespaceKeys(adapter.namespace).reserved('lock', key),
+          lock === true ? {} : lock,
+        );
+  const wrap = createWrap({
+    cacheId,
+    stores,
+    setAll: (key, value, entryTtl) => base.set(key, value, entryTtl),
+    ttl,
+    refreshThreshold,
+    refreshAllStores,
+    lock: wrapLock,
+    onRefresh: (data) => refreshes.emit('refresh', data),
+  });
+  // `wrap` is memwire's, so its 'refresh' events come from here; every other event from cache-manager.
+  const on: MemwireCache['on'] = (event, listener) =>
+    event === 'refresh' ? refreshes.on(event, listener) : base.on(event, listener);
+  const off: MemwireCache['off'] = (event, listener) =>
+    event === 'refresh' ? refreshes.off(event, listener) : base.off(event, listener);
+  return { ...base, wrap, on, off };
+}
+
+function memoryKeyv(memory: true | Exclude<MemwireCacheOptions['memory'], boolean | undefined>): Keyv {
+  return new Keyv({ store: new MemoryTier(memory === true ? {} : memory), useKeyPrefix: false });
+}

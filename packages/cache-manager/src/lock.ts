@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MemwireClient } from '@memwire/keyv';
+
+/** Options of `wrap`'s cross-process lock. */
+export interface WrapLockOptions {
+  /**
+   * Longest time a process holds the lock, in milliseconds (sent rounded up to whole seconds). A
+   * process that dies while holding it delays the others by this much at most.
+   * @default 10_000
+   */
+  ttl?: number | undefined;
+  /**
+   * How long a process waits for another's result before running the function itself, in
+   * milliseconds. Nobody ever waits for ever.
+   * @default the lock's `ttl`
+   */
+  wait?: number | undefined;
+  /**
+   * How often a waiting process looks for the result, in milliseconds.
+   * @default 50
+   */
+  retryInterval?: number | undefined;
+}
+
+/** The lock's defaults. */
+export const WRAP_LOCK_DEFAULTS = {
+  ttl: 10_000,
+  retryInterval: 50,
+} as const;
+
+/**
+ * "Only one process computes a missing key": memcached `add` is atomic, so of the processes that
+ * miss the same key at once, one stores the lock and computes; the others wait for its result to
+ * appear, and compute themselves only if it does not come within `wait`. The lock has a TTL, so a
+ * process that dies holding it cannot block anyone for longer. Release is a compare-and-delete: a
+ * `cas` with an already past expiry, so a lock that expired and was taken by someone else is left
+ * alone. The cache is best effort: when memcached fails, the function simply runs.
+ */
+export class WrapLock {
+  private readonly ttlSeconds: number;
+  private readonly wait: number;
+  private readonly retryInterval: number;
+
+  constructor(
+    private readonly client: MemwireClient,
+    /** The memcached key of `key`'s lock. */
+    private readonly lockKey: (key: string) => string,
+    options: WrapLockOptions = {},
+  ) {
+    const ttl = options.ttl ?? WRAP_LOCK_DEFAULTS.ttl;
+    if (!(ttl > 0)) throw new RangeError('lock.ttl must be a number of milliseconds > 0');
+    this.ttlSeconds = Math.ceil(ttl / 1000);
+    this.wait = options.wait ?? ttl;
+    this.retryInterval = options.retryInterval ?? WRAP_LOCK_DEFAULTS.retryInterval;
+  }
+
+  /**
+   * `compute` under the lock of `key`, or, while another process holds it, the first result
+   * `lookup` finds; `compute` after all if none comes within `wait`.
+   */
+  async run<R>(key: string, compute: () => Promise<R>, lookup: () => Promise<R | undefined>): Promise<R> {
+    const deadline = performance.now() + this.wait;
+    // Taking a lock just released means its holder has stored the result: look before computing.
+    const lookThenCompute = async () => (await lookup().catch(() => undefined)) ?? compute();
+    for (;;) {
+      const token = await this.acquire(key);
+      if (token !== false) return this.holding(key, token, lookThenCompute);
+      await sleep(this.retryInterval);
+      const found = await lookup().catch(() => undefined);
+      if (found !== undefined) return found;
+      if (performance.now() >= deadline) return compute();
+    }
+  }
+
+  /** `compute` if the lock of `key` is free, else nothing (someone else is at it, or was). */
+  async tryRun<R>(key: string, compute: () => Promise<R>): Promise<{ ran: true; value: R } | { ran: false }> {
+    const token = await this.acquire(key);
+    if (token === false) return { ran: false };
+    return { ran: true, value: await this.holding(key, token, compute) };
+  }
+
+  /** A token when the lock was taken (or memcached cannot be asked: then run unguarded), else false. */
+  private async acquire(key: string): Promise<string | undefined | false> {
+    const token = randomUUID();
+    try {
+      return (await this.client.add(this.lockKey(key), token, { ttl: this.ttlSeconds })) ? token : false;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async holding<R>(key: string, token: string | undefined, compute: () => Promise<R>): Promise<R> {
+    try {
+      return await compute();
+    } finally {
+      if (token !== undefined) await this.release(key, token).catch(() => {});
+    }
+  }
+
+  private async release(key: string, token: string): Promise<void> {
+    const wire = this.lockKey(key);
+    const held = await this.client.gets(wire);
+    if (held === undefined || held.value !== token) return;
+    // A negative TTL stores the item already expired: with `cas`, a delete only if still ours.
+    await this.client.cas(wire, token, held.cas, { ttl: -1 });
+  }
+}
