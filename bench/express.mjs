@@ -1,0 +1,210 @@
+// Benchmarks @memwire/express's response cache with autocannon against one Express 5 app, all routes
+// in one run: a cached hit, the same route uncached, a static route sending the same body, and
+// apicache's in-memory hit. It asserts nothing; see bench/README.md ("Express") for how to read it.
+//
+//   npm run bench:express                 # builds, then: node bench/express.mjs
+//   node bench/express.mjs --quick        # one round of 3 s per route instead of three of 10
+//   node bench/express.mjs --json         # results as JSON on stdout (progress on stderr)
+//   node bench/express.mjs --connections=100 --duration=20 --warmup=3 --rounds=5
+//
+// Routes are measured in rounds (every route once per round, in turn) and each route's median round
+// is reported, so a drift in the machine's load hits every route alike.
+//
+// The app runs in a child process (so autocannon and the server do not share one event loop), with
+// its own memcached (`memcached -l 127.0.0.1 -p <free port> -U 0 -m 64 -t 1`, `-u root` as root;
+// MEMCACHED_BIN overrides the binary), both ended by pid when the run ends or is interrupted.
+import { fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const ROUTES = [
+  { path: '/static', label: 'static route (res.send of the same body)' },
+  { path: '/cached', label: '@memwire/express hit (memcached)' },
+  { path: '/apicache', label: 'apicache 1.6 hit (in-memory)' },
+  { path: '/uncached', label: 'same route, uncached' },
+];
+
+if (process.argv.includes('--serve')) await serveApp();
+else await main();
+
+// ---- the app (child process) ---------------------------------------------------------------------
+
+/** A product list as an API would send it: about 4 KB of JSON. */
+function products() {
+  return Array.from({ length: 24 }, (_, i) => ({
+    id: i + 1,
+    name: `Product ${i + 1}`,
+    price: Math.round((i + 1) * 7.35 * 100) / 100,
+    tags: ['memcached', 'express', i % 2 ? 'even' : 'odd'],
+    description: 'A product description of moderate length, as listings carry.',
+  }));
+}
+
+async function serveApp() {
+  const { default: express } = await import('express');
+  const { default: apicache } = await import('apicache');
+  const { responseCache } = await import('../packages/express/dist/index.mjs');
+  const servers = process.env.MEMWIRE_BENCH_SERVERS;
+  const cache = responseCache({ memcached: { servers, env: {} }, keyPrefix: 'bench:', ttl: 3600 });
+  const staticBody = JSON.stringify(products());
+  // The "origin": builds the body, after a 2 ms wait standing for a database query.
+  const origin = (_req, res) => {
+    setTimeout(() => res.json(products()), 2);
+  };
+  const app = express();
+  app.get('/static', (_req, res) => res.type('application/json').send(staticBody));
+  app.get('/cached', cache, origin);
+  app.get('/uncached', origin);
+  app.get('/apicache', apicache.options({ debug: false }).middleware('1 hour'), origin);
+  const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  process.on('message', async (message) => {
+    if (message !== 'stop') return;
+    server.close();
+    server.closeAllConnections();
+    await cache.close();
+    apicache.clear();
+    process.exit(0);
+  });
+}
+
+// ---- the run (parent process) --------------------------------------------------------------------
+
+async function main() {
+  const args = Object.fromEntries(
+    process.argv.slice(2).map((arg) => {
+      const [name, value] = arg.replace(/^--/, '').split('=');
+      return [name, value ?? true];
+    }),
+  );
+  const quick = args.quick === true;
+  const duration = Number(args.duration ?? (quick ? 3 : 10));
+  const warmup = Number(args.warmup ?? (quick ? 1 : 2));
+  const connections = Number(args.connections ?? 50);
+  const rounds = Number(args.rounds ?? (quick ? 1 : 3));
+  const log = (line) => process.stderr.write(`${line}\n`);
+  const { default: autocannon } = await import('autocannon');
+
+  const memcached = await startMemcached();
+  let app;
+  const stopAll = () => {
+    app?.kill('SIGKILL');
+    memcached.child.kill('SIGKILL');
+  };
+  process.on('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+  try {
+    app = fork(fileURLToPath(import.meta.url), ['--serve'], {
+      env: { ...process.env, MEMWIRE_BENCH_SERVERS: `127.0.0.1:${memcached.port}` },
+    });
+    const [{ port }] = await once(app, 'message');
+    const base = `http://127.0.0.1:${port}`;
+    for (const { path } of ROUTES) {
+      const check = await fetch(base + path);
+      if (check.status !== 200) throw new Error(`${path} answered ${check.status}`);
+      await check.arrayBuffer();
+    }
+    const hit = await fetch(`${base}/cached`);
+    if (hit.headers.get('x-cache') !== 'HIT')
+      throw new Error(`/cached is not a hit: ${hit.headers.get('x-cache')}`);
+    await hit.arrayBuffer();
+
+    const samples = new Map(ROUTES.map(({ path }) => [path, []]));
+    for (let round = 1; round <= rounds; round++) {
+      for (const route of ROUTES) {
+        log(
+          `round ${round}/${rounds} ${route.path}: warm-up ${warmup} s, then ${duration} s, ${connections} connections`,
+        );
+        await run(autocannon, { url: base + route.path, connections, duration: warmup });
+        const result = await run(autocannon, { url: base + route.path, connections, duration });
+        if (result.non2xx > 0 || result.errors > 0) {
+          throw new Error(`${route.path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+        }
+        samples.get(route.path).push(result);
+      }
+    }
+    const results = ROUTES.map((route) => {
+      const sorted = samples.get(route.path).sort((a, b) => a.requests.average - b.requests.average);
+      const median = sorted[Math.floor(sorted.length / 2)];
+      return {
+        ...route,
+        requestsPerSecond: Math.round(median.requests.average),
+        rounds: sorted.map((result) => Math.round(result.requests.average)),
+        latencyP50: median.latency.p50,
+        latencyP99: median.latency.p99,
+        throughputMBps: Math.round((median.throughput.average / 1e6) * 10) / 10,
+      };
+    });
+    const staticRate = results[0].requestsPerSecond;
+    const report = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+      node: process.version,
+      connections,
+      duration,
+      rounds,
+      results: results.map((r) => ({
+        ...r,
+        vsStatic: Math.round((r.requestsPerSecond / staticRate) * 100) / 100,
+      })),
+    };
+    if (args.json) {
+      console.log(JSON.stringify(report, null, 2));
+    } else {
+      console.log(
+        `${report.date} · ${report.machine} · Node ${report.node} · ${connections} connections, ` +
+          `${rounds} round(s) of ${duration} s per route, median round\n`,
+      );
+      console.log('| route | req/s | vs static | p50 ms | p99 ms | MB/s | every round (req/s) |');
+      console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+      for (const r of report.results) {
+        console.log(
+          `| ${r.label} | ${r.requestsPerSecond} | ${r.vsStatic.toFixed(2)} | ${r.latencyP50} | ${r.latencyP99} | ` +
+            `${r.throughputMBps} | ${r.rounds.join(', ')} |`,
+        );
+      }
+    }
+    app.send('stop');
+    await once(app, 'exit');
+  } finally {
+    stopAll();
+  }
+}
+
+function run(autocannon, options) {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function startMemcached() {
+  const port = await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address();
+      server.close(() => resolve(free));
+    });
+  });
+  const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64', '-t', '1'];
+  if (process.getuid?.() === 0) args.push('-u', 'root');
+  const child = spawn(process.env.MEMCACHED_BIN ?? 'memcached', args, { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return { child, port };
+    await sleep(20);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`memcached did not start on port ${port}`);
+}

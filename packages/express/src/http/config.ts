@@ -1,0 +1,113 @@
+import { ConfigError } from '@memwire/core';
+import type { CacheClient } from './client.js';
+
+/**
+ * Every option of the HTTP cache, framework-neutral (the Express middleware and other adapters
+ * share them). Defaults live in one object, {@link HTTP_CACHE_DEFAULTS}.
+ */
+export interface HttpCacheOptions {
+  /**
+   * Freshness lifetime, in seconds, of a response that states none (no `s-maxage`, `max-age` or
+   * `Expires`), when the request carried neither `Cookie` nor `Authorization` (or the response says
+   * `public`). 0 stores only responses that state their freshness. @default 60
+   */
+  ttl?: number | undefined;
+  /** Prepended to every key, so several applications can share one memcached. @default 'http:' */
+  keyPrefix?: string | undefined;
+  /** The header telling HIT, MISS, STALE or BYPASS; `false` sends none. @default 'X-Cache' */
+  cacheStatusHeader?: string | false | undefined;
+  /**
+   * The response header an application tags a response with (comma-separated), removed before the
+   * response is sent. @default 'X-Cache-Tags'
+   */
+  tagHeader?: string | undefined;
+  /**
+   * Ignore the request's `Cache-Control` and `Pragma` (`no-cache`, `no-store`, `max-age`, …): they
+   * let any client force the origin to work, a load lever you may not want to hand out. @default false
+   */
+  ignoreRequestDirectives?: boolean | undefined;
+  /**
+   * A response larger than one item: `'chunk'` splits it over several items with a manifest written
+   * last (a partial write is never served); `'skip'` does not store it. @default 'chunk'
+   */
+  largeBodies?: 'chunk' | 'skip' | undefined;
+  /**
+   * Largest item written, in bytes: memcached's item size (`-I`, 1 MiB by default) less room for its
+   * item header and the key. @default 1047552 (1 MiB − 1 KiB)
+   */
+  itemSize?: number | undefined;
+  /** Bodies larger than this many bytes are not stored (nor held in memory). @default 8388608 (8 MiB) */
+  maxBodySize?: number | undefined;
+  /**
+   * Across processes, let one request per resource go to the origin on a miss (memcached `add`
+   * lock) while the others wait for its response. Within a process, concurrent misses always share
+   * one origin call. @default true
+   */
+  lock?: boolean | undefined;
+  /** Seconds the lock lives if its holder never releases it (it died). @default 10 */
+  lockTtl?: number | undefined;
+  /** Longest a request waits for another process's response, in ms, before going to the origin itself. @default 5000 */
+  lockWait?: number | undefined;
+  /** How often a waiting request looks for that response, in ms. @default 20 */
+  lockPollInterval?: number | undefined;
+  /** A successful POST, PUT, PATCH or DELETE invalidates its URL (and its `Location`, `Content-Location`). @default true */
+  invalidateOnUnsafe?: boolean | undefined;
+  /**
+   * The most the cache may add to a request when memcached is slow or down, in ms: set it to the
+   * client's `commandTimeout`. @default the client's default commandTimeout (1000)
+   */
+  commandTimeout?: number | undefined;
+}
+
+/** Every default of {@link HttpCacheOptions}, in one place. */
+export const HTTP_CACHE_DEFAULTS = {
+  ttl: 60,
+  keyPrefix: 'http:',
+  cacheStatusHeader: 'X-Cache' as string | false,
+  tagHeader: 'X-Cache-Tags',
+  ignoreRequestDirectives: false,
+  largeBodies: 'chunk' as 'chunk' | 'skip',
+  itemSize: 1024 * 1024 - 1024,
+  maxBodySize: 8 * 1024 * 1024,
+  lock: true,
+  lockTtl: 10,
+  lockWait: 5000,
+  lockPollInterval: 20,
+  invalidateOnUnsafe: true,
+  commandTimeout: 1000,
+} as const;
+
+export type HttpCacheConfig = {
+  -readonly [K in keyof typeof HTTP_CACHE_DEFAULTS]: (typeof HTTP_CACHE_DEFAULTS)[K];
+} & {
+  client: CacheClient;
+};
+
+/** Options with every default filled in, checked. Throws a ConfigError naming a bad option. */
+export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOptions = {}): HttpCacheConfig {
+  const config = { ...HTTP_CACHE_DEFAULTS, client } as HttpCacheConfig;
+  for (const name of Object.keys(HTTP_CACHE_DEFAULTS) as (keyof typeof HTTP_CACHE_DEFAULTS)[]) {
+    const value = options[name];
+    if (value !== undefined) (config as Record<string, unknown>)[name] = value;
+  }
+  const nonNegative = ['ttl', 'lockTtl', 'lockWait', 'lockPollInterval', 'commandTimeout'] as const;
+  for (const name of nonNegative) {
+    if (typeof config[name] !== 'number' || !Number.isFinite(config[name]) || config[name] < 0) {
+      throw new ConfigError(`${name} must be a finite number ≥ 0, got ${String(config[name])}`);
+    }
+  }
+  for (const name of ['itemSize', 'maxBodySize'] as const) {
+    if (!Number.isSafeInteger(config[name]) || config[name] < 1024) {
+      throw new ConfigError(`${name} must be a whole number of bytes ≥ 1024, got ${String(config[name])}`);
+    }
+  }
+  if (typeof config.keyPrefix !== 'string' || !/^[\x21-\x7e]*$/.test(config.keyPrefix)) {
+    throw new ConfigError(
+      'keyPrefix must be printable ASCII without spaces (memcached keys cannot hold others)',
+    );
+  }
+  if (config.largeBodies !== 'chunk' && config.largeBodies !== 'skip') {
+    throw new ConfigError(`largeBodies must be 'chunk' or 'skip', got ${String(config.largeBodies)}`);
+  }
+  return config;
+}

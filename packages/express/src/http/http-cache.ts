@@ -1,0 +1,432 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type CallOptions, ErrorCodes } from '@memwire/core';
+import { Budget, type CacheClient } from './client.js';
+import { Coalescer, PassMemo } from './coalescer.js';
+import { type HttpCacheConfig, type HttpCacheOptions, resolveHttpCacheConfig } from './config.js';
+import { EntryStore, type Lookup, type StoredEntry } from './entry-store.js';
+import type { Exchange } from './exchange.js';
+import { judge, requestForbidsStorage, type Verdict } from './freshness.js';
+import { bumpGeneration, generationOf } from './generations.js';
+import { fieldValue } from './headers.js';
+import { createKeySpace, type KeySpace } from './keys.js';
+import { acquireLock, awaitHolder, releaseLock } from './lock.js';
+import { type Prepared, prepareEntry } from './prepare-entry.js';
+import { isShareable, serveEntry } from './respond.js';
+import type { CacheRequest, CacheStatus, HeaderList, OriginResponse } from './types.js';
+import { normalizeResource, sameOriginTarget } from './url.js';
+
+/** What a request learns from the flight it joined: the response produced, if it could be stored. */
+type Flight = StoredEntry | undefined;
+
+/**
+ * The resource's generation, read before the origin runs: a string, undefined when it has none yet,
+ * or 'failed' when memcached could not say (then nothing is stored).
+ */
+type Generation = string | undefined | 'failed';
+
+/** Everything a fetch needs to complete its request's story. */
+interface FetchContext {
+  resource: string;
+  request: CacheRequest;
+  lookup: Lookup;
+  generation: Promise<Generation>;
+  /** A stale entry stale-if-error allows to send if the origin fails. */
+  fallback: StoredEntry | undefined;
+  /** Lands this process's flight for the key, when this request leads it. */
+  land: ((outcome: Flight) => void) | undefined;
+  lockHeld: boolean;
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** RFC 5861 §4: the errors stale-if-error covers. */
+const ERROR_STATUSES = new Set([500, 502, 503, 504]);
+/** How long a key whose response could not be stored stops requests from waiting on each other. */
+const PASS_MEMO_MS = 10_000;
+const PASS_MEMO_KEYS = 10_000;
+
+/**
+ * A shared HTTP response cache on memcached, by RFC 9111 (with RFC 5861's stale directives), that
+ * knows nothing of any web framework: an adapter turns its requests into {@link CacheRequest}s,
+ * asks {@link HttpCache.begin} what to do, and captures the origin's response when told to.
+ * `@memwire/express` is one adapter; others reuse this one implementation.
+ */
+export class HttpCache {
+  readonly config: HttpCacheConfig;
+  private readonly client: CacheClient;
+  private readonly keys: KeySpace;
+  private readonly store: EntryStore;
+  private readonly flights = new Coalescer<Flight>();
+  private readonly passMemo = new PassMemo(PASS_MEMO_MS, PASS_MEMO_KEYS);
+  private readonly statusHeaderName: string | undefined;
+  private readonly tagHeaderName: string;
+  private warnedAboutKeys = false;
+  /** Stores still being written, so {@link HttpCache.settled} can wait for them. */
+  private readonly writing = new Set<Promise<void>>();
+
+  constructor(client: CacheClient, options?: HttpCacheOptions) {
+    this.config = resolveHttpCacheConfig(client, options);
+    this.client = client;
+    this.keys = createKeySpace(this.config.keyPrefix);
+    this.store = new EntryStore(client, this.keys, this.config);
+    const { cacheStatusHeader, tagHeader } = this.config;
+    this.statusHeaderName = cacheStatusHeader === false ? undefined : cacheStatusHeader.toLowerCase();
+    this.tagHeaderName = tagHeader.toLowerCase();
+  }
+
+  /** Decides how to answer `request`. Never rejects: when anything fails, the answer is the origin. */
+  async begin(request: CacheRequest): Promise<Exchange> {
+    try {
+      const { method } = request;
+      if (method === 'GET' || method === 'HEAD') {
+        const directives = this.config.ignoreRequestDirectives ? undefined : request.headers;
+        if (directives !== undefined && requestForbidsStorage(directives)) return this.pass('BYPASS');
+        const resource = normalizeResource(request.resource ?? request.url);
+        return method === 'GET'
+          ? await this.get(resource, request, directives)
+          : await this.head(resource, request, directives);
+      }
+      if (UNSAFE_METHODS.has(method) && this.config.invalidateOnUnsafe) return this.invalidating(request);
+      return this.pass('BYPASS');
+    } catch {
+      return this.pass('BYPASS');
+    }
+  }
+
+  /**
+   * Invalidates every stored response of a URL (all its variants, and HEAD), in every process.
+   * A path or absolute URL is normalised as a request target; any other string is taken as a custom
+   * key, as the `key` option returns it. Rejects when memcached cannot be reached.
+   */
+  async invalidate(url: string): Promise<void> {
+    await this.invalidateResource(normalizeResource(url));
+  }
+
+  /**
+   * memcached cannot list keys, but a resource's responses hang off one key (the entry, or the Vary
+   * pointer to its variants), so deleting it drops them all: the next pointer carries the new
+   * generation, so its variant keys are new ones. The generation moves on first: a response being
+   * stored meanwhile, made before this invalidation, sees the change after its write and deletes it.
+   */
+  private async invalidateResource(resource: string, options?: CallOptions): Promise<void> {
+    await bumpGeneration(this.client, this.keys.generation(resource), options);
+    await this.client.delete(this.keys.entry(resource), options);
+  }
+
+  /** Invalidates every stored response tagged with any of `tags`. Rejects when memcached cannot be reached. */
+  async invalidateTags(tags: string | Iterable<string>): Promise<void> {
+    const list = typeof tags === 'string' ? [tags] : [...tags];
+    await Promise.all(list.map((tag) => bumpGeneration(this.client, this.keys.tag(tag))));
+  }
+
+  /**
+   * Resolves once every response handed to the cache so far has been stored (or given up on): for
+   * a graceful shutdown before closing the client, and for tests.
+   */
+  async settled(): Promise<void> {
+    while (this.writing.size > 0) await Promise.all(this.writing);
+  }
+
+  /** The cache status header to send, as a header list (empty when turned off). */
+  statusHeader(status: CacheStatus): HeaderList {
+    return this.statusHeaderName === undefined ? [] : [[this.statusHeaderName, status]];
+  }
+
+  // ---- GET and HEAD ------------------------------------------------------------------------------
+
+  /** HEAD is answered from the GET entry; a miss goes to the origin and nothing is stored (no body). */
+  private async head(
+    resource: string,
+    request: CacheRequest,
+    directives: IncomingHttpHeaders | undefined,
+  ): Promise<Exchange> {
+    const lookup = await this.store.lookup(resource, request, this.budget(), false);
+    const entry = lookup.entry;
+    if (entry !== undefined && isShareable(entry, request)) {
+      const verdict = judge(entry.meta.policy, entry.meta.noStale, directives);
+      if (verdict.kind === 'fresh') return this.serve(entry, request, verdict.age, 'HIT');
+      if (verdict.kind !== 'revalidate') return this.serve(entry, request, verdict.age, 'STALE');
+    }
+    return this.pass('MISS');
+  }
+
+  private async get(
+    resource: string,
+    request: CacheRequest,
+    directives: IncomingHttpHeaders | undefined,
+  ): Promise<Exchange> {
+    const budget = this.budget();
+    const lookup = await this.store.lookup(resource, request, budget);
+    if (lookup.failed) this.warnAboutKeys(lookup.error);
+    const entry = lookup.entry;
+    let fallback: StoredEntry | undefined;
+    if (entry !== undefined && isShareable(entry, request)) {
+      const verdict = judge(entry.meta.policy, entry.meta.noStale, directives);
+      switch (verdict.kind) {
+        case 'fresh':
+          return this.serve(entry, request, verdict.age, 'HIT');
+        case 'stale-acceptable':
+          return this.serve(entry, request, verdict.age, 'STALE');
+        case 'stale-while-revalidate':
+          return this.refreshOrServeStale(resource, request, lookup, entry, verdict, budget);
+        case 'revalidate':
+          if (verdict.ifError) fallback = entry;
+      }
+    }
+    return this.miss(resource, request, lookup, fallback, budget);
+  }
+
+  /**
+   * RFC 5861 stale-while-revalidate: one request (per process by the flight, across processes by the
+   * lock) goes to the origin and refreshes the entry; every other one meanwhile gets the stale entry
+   * at once. The refreshing request itself waits for the origin: the cache runs no request of its own
+   * (one would have to be forged, outside the application's middleware and with no one to answer).
+   */
+  private async refreshOrServeStale(
+    resource: string,
+    request: CacheRequest,
+    lookup: Lookup,
+    entry: StoredEntry,
+    verdict: Verdict,
+    budget: Budget,
+  ): Promise<Exchange> {
+    const stale = () => this.serve(entry, request, verdict.age, 'STALE');
+    if (this.flights.busy(lookup.key)) return stale();
+    const land = this.flights.lead(lookup.key);
+    try {
+      const generation = this.readGeneration(resource, budget);
+      const lock = this.config.lock
+        ? await acquireLock(this.client, this.keys.lock(resource), this.config.lockTtl, budget)
+        : 'unavailable';
+      if (lock === 'held') {
+        land(undefined);
+        return stale();
+      }
+      // Should the origin fail, the entry is still within its stale window: send it rather than the error.
+      const lockHeld = lock === 'acquired';
+      return this.fetch({ resource, request, lookup, generation, fallback: entry, land, lockHeld });
+    } catch {
+      land(undefined);
+      return stale();
+    }
+  }
+
+  /**
+   * A miss: join this process's flight for the key if there is one; else lead it, and, across
+   * processes, take the lock or wait for the process holding it.
+   */
+  private async miss(
+    resource: string,
+    request: CacheRequest,
+    lookup: Lookup,
+    fallback: StoredEntry | undefined,
+    budget: Budget,
+  ): Promise<Exchange> {
+    const flightKey = lookup.key;
+    const passing = this.passMemo.has(flightKey);
+    if (!passing) {
+      const flight = this.flights.join(flightKey);
+      if (flight !== undefined) {
+        const shared = await this.waitAtMost(flight);
+        const answer = shared === undefined ? undefined : this.answerFrom(shared, request, 'HIT');
+        if (answer !== undefined) return answer;
+        const generation = this.readGeneration(resource, this.budget(), lookup);
+        return this.fetch({
+          resource,
+          request,
+          lookup,
+          generation,
+          fallback,
+          land: undefined,
+          lockHeld: false,
+        });
+      }
+    }
+    const land = this.flights.lead(flightKey);
+    try {
+      // Read before the origin runs, alongside the lock.
+      const generation = this.readGeneration(resource, budget, lookup);
+      let lockHeld = false;
+      if (this.config.lock && !lookup.failed && !passing) {
+        const lockKey = this.keys.lock(resource);
+        const lock = await acquireLock(this.client, lockKey, this.config.lockTtl, budget);
+        if (lock === 'held') {
+          const found = await awaitHolder(
+            this.client,
+            lockKey,
+            { wait: this.config.lockWait, interval: this.config.lockPollInterval },
+            () => this.lookAgain(resource, request),
+          );
+          const answer = found === undefined ? undefined : this.answerFrom(found, request, 'HIT');
+          if (answer !== undefined) {
+            land(found);
+            return answer;
+          }
+        }
+        lockHeld = lock === 'acquired';
+      }
+      return this.fetch({ resource, request, lookup, generation, fallback, land, lockHeld });
+    } catch {
+      land(undefined);
+      return this.pass('MISS');
+    }
+  }
+
+  /** The resource's generation (see {@link Generation}); never rejects. */
+  private async readGeneration(resource: string, budget: Budget, lookup?: Lookup): Promise<Generation> {
+    if (lookup?.failed) return 'failed';
+    const options = budget.options();
+    if (options === undefined) return 'failed';
+    try {
+      return generationOf(await this.client.get(this.keys.generation(resource), options));
+    } catch {
+      return 'failed';
+    }
+  }
+
+  /** A fresh, shareable entry stored by another process, or 'failed' when memcached cannot be asked. */
+  private async lookAgain(
+    resource: string,
+    request: CacheRequest,
+  ): Promise<StoredEntry | undefined | 'failed'> {
+    const lookup = await this.store.lookup(resource, request, this.budget());
+    if (lookup.failed) return 'failed';
+    return lookup.entry;
+  }
+
+  /** Serves `entry` to `request` if it may, fresh; else undefined. */
+  private answerFrom(entry: StoredEntry, request: CacheRequest, status: CacheStatus): Exchange | undefined {
+    if (!isShareable(entry, request)) return undefined;
+    const directives = this.config.ignoreRequestDirectives ? undefined : request.headers;
+    const verdict = judge(entry.meta.policy, entry.meta.noStale, directives);
+    return verdict.kind === 'fresh' ? this.serve(entry, request, verdict.age, status) : undefined;
+  }
+
+  /** A follower waits for its leader at most `lockWait` ms: a leader whose response never ends must not hold it. */
+  private async waitAtMost(flight: Promise<Flight>): Promise<Flight> {
+    const timeout = new AbortController();
+    try {
+      return await Promise.race([
+        flight,
+        sleep(this.config.lockWait, undefined, { signal: timeout.signal }).then(() => undefined),
+      ]);
+    } finally {
+      timeout.abort();
+    }
+  }
+
+  // ---- the origin's response ---------------------------------------------------------------------
+
+  private fetch(context: FetchContext): Exchange {
+    let replaced = false;
+    return {
+      kind: 'fetch',
+      cacheStatus: 'MISS',
+      headers: this.statusHeader('MISS'),
+      maxBodySize: this.config.maxBodySize,
+      onHead: (head) => {
+        const { fallback, request } = context;
+        if (fallback === undefined || !ERROR_STATUSES.has(head.status)) return undefined;
+        const verdict = judge(fallback.meta.policy, fallback.meta.noStale, undefined);
+        if (verdict.kind === 'revalidate' && !verdict.ifError) return undefined;
+        replaced = true;
+        return serveEntry(fallback, request, verdict.age, 'STALE', this.statusHeader('STALE'));
+      },
+      finish: (response) => {
+        const writing = this.complete(context, replaced ? undefined : response);
+        this.writing.add(writing);
+        void writing.finally(() => this.writing.delete(writing));
+      },
+    };
+  }
+
+  /**
+   * After the origin answered: hand the response to this process's waiters at once, then store it
+   * (never throws), then release the lock.
+   */
+  private async complete(context: FetchContext, response: OriginResponse | undefined): Promise<void> {
+    const { request, lookup, land, lockHeld, resource } = context;
+    let prepared: Prepared | undefined;
+    try {
+      prepared =
+        response === undefined
+          ? undefined
+          : prepareEntry(request, response, {
+              defaultTtl: this.config.ttl,
+              notStored: (name) => name === this.statusHeaderName || name === this.tagHeaderName,
+            });
+    } catch {
+      prepared = undefined;
+    }
+    land?.(prepared?.entry);
+    if (prepared !== undefined) this.passMemo.delete(lookup.key);
+    else if (response !== undefined && land !== undefined) this.passMemo.add(lookup.key);
+    try {
+      const generation = await context.generation;
+      if (prepared !== undefined && !lookup.failed && generation !== 'failed') {
+        await this.store.persist(resource, generation, prepared);
+      }
+    } catch {
+      // Not stored: the next request goes to the origin again. Nothing else to do.
+    } finally {
+      if (lockHeld) await releaseLock(this.client, this.keys.lock(resource));
+    }
+  }
+
+  // ---- unsafe methods ----------------------------------------------------------------------------
+
+  /**
+   * RFC 9111 §4.4: a non-error response to an unsafe method invalidates its target URI, and the URIs
+   * of its `Location` and `Content-Location` when they are of the same origin.
+   */
+  private invalidating(request: CacheRequest): Exchange {
+    return {
+      kind: 'invalidate',
+      cacheStatus: 'BYPASS',
+      headers: this.statusHeader('BYPASS'),
+      finish: async (head) => {
+        if (head.status < 200 || head.status >= 400) return;
+        const targets = new Set([normalizeResource(request.resource ?? request.url)]);
+        const host = fieldValue(request.headers.host);
+        for (const name of ['location', 'content-location']) {
+          const value = fieldValue(head.headers[name]);
+          const target = value === undefined ? undefined : sameOriginTarget(value, host);
+          if (target !== undefined) targets.add(target);
+        }
+        const options = this.budget().options();
+        await Promise.all(
+          [...targets].map((target) => this.invalidateResource(target, options).catch(() => {})),
+        );
+      },
+    };
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  private serve(entry: StoredEntry, request: CacheRequest, age: number, status: CacheStatus): Exchange {
+    const response = serveEntry(entry, request, age, status, this.statusHeader(status));
+    return { kind: 'serve', cacheStatus: status, headers: [], response };
+  }
+
+  private pass(status: 'MISS' | 'BYPASS'): Exchange {
+    return { kind: 'pass', cacheStatus: status, headers: this.statusHeader(status) };
+  }
+
+  /**
+   * A key memcached cannot take is a configuration mistake (a client without `hashLongKeys`), not an
+   * outage: the core's events do not report it, so a process warning does, once.
+   */
+  private warnAboutKeys(error: unknown): void {
+    if (this.warnedAboutKeys || (error as { code?: unknown } | undefined)?.code !== ErrorCodes.INVALID_KEY)
+      return;
+    this.warnedAboutKeys = true;
+    process.emitWarning(
+      'memwire HTTP cache: a cache key was refused, so those requests are not cached; create the client with hashLongKeys: true',
+      { code: 'MEMWIRE_HTTP_CACHE_KEY' },
+    );
+  }
+
+  private budget(): Budget {
+    return new Budget(this.config.commandTimeout);
+  }
+}

@@ -1,0 +1,51 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** The `X-Cache` values: served fresh from the cache, from the origin, stale from the cache, or not cached. */
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
+
+/** Response header fields in order, as name/value pairs with lower-case names. */
+export type HeaderList = Array<[name: string, value: string]>;
+
+/** A request as the cache sees it, whatever the framework. */
+export interface CacheRequest {
+  /** Upper-case method. */
+  method: string;
+  /** The request target as received: path and query (an absolute URL is accepted too). */
+  url: string;
+  /** Node's request headers: lower-case names. */
+  headers: IncomingHttpHeaders;
+  /** A custom resource key replacing the URL (the `key` option), before normalisation. */
+  resource?: string | undefined;
+}
+
+/** The origin's status and headers at the moment its head was written. */
+export interface OriginHead {
+  status: number;
+  /** Lower-case names, as `res.getHeaders()` gives them. */
+  headers: OutgoingHttpHeaders;
+}
+
+/** What the origin answered, once its body is complete. */
+export interface OriginResponse extends OriginHead {
+  /** The body bytes exactly as the application wrote them; undefined when they were not kept (too large). */
+  body: Buffer | undefined;
+  /**
+   * Header names already set before the cache passed the request on (by middleware in front of it):
+   * they count for the caching decision but are not stored, since that middleware sets them again
+   * on every request.
+   */
+  inherited?: ReadonlyMap<string, string> | undefined;
+  /** Tags to invalidate the stored response by. */
+  tags?: readonly string[] | undefined;
+  /** The response carried `Set-Cookie` by the time it ended (headers added late by hooks included). */
+  setCookie?: boolean | undefined;
+}
+
+/** A response the cache answers with, ready to write. */
+export interface ServedResponse {
+  status: number;
+  headers: HeaderList;
+  /** Undefined for HEAD and 304: headers only. */
+  body: Buffer | undefined;
+  cacheStatus: CacheStatus;
+}

@@ -1,0 +1,36 @@
+import type { Client, ClientOptions, Value } from '@memwire/core';
+
+/** Options of {@link cacheRouter}; defaults in {@link CACHE_ROUTER_DEFAULTS}. */
+export interface CacheRouterOptions {
+  /**
+   * The API key(s) a request must present in `apiKeyHeader`, compared in constant time; `false`
+   * serves without one (only behind something else that authenticates). Required: a router without
+   * it throws, so the cache is never exposed by omission.
+   */
+  apiKey: string | readonly string[] | false;
+  /** The header carrying the API key. @default 'X-Api-Key' */
+  apiKeyHeader?: string | undefined;
+  /** Allow `DELETE /` to flush every server (`flush_all`: every key of every application). @default false */
+  allowFlush?: boolean | undefined;
+  /** Largest request body read, in bytes; larger ones get 413. @default 8388608 (8 MiB) */
+  maxBodySize?: number | undefined;
+  /**
+   * The client values are stored with (JSON values round-trip with their types under the default
+   * codec). You close it. @default a client created from `memcached`, closed by `close()`
+   */
+  client?: Client<Value, unknown> | undefined;
+  /**
+   * Options of the client the router creates when `client` is not given.
+   * @default {} — the environment's `MEMCACHE_*`, else 127.0.0.1:11211, and `maxValueSize` 1047552
+   * (memcached's 1 MiB item less room for its item header and the key, so a value memcached would
+   * refuse gets 413 before it is sent)
+   */
+  memcached?: Omit<ClientOptions<Value, Value>, 'codec'> | undefined;
+}
+
+export const CACHE_ROUTER_DEFAULTS = {
+  apiKeyHeader: 'X-Api-Key',
+  allowFlush: false,
+  maxBodySize: 8 * 1024 * 1024,
+  maxValueSize: 1024 * 1024 - 1024,
+} as const;

@@ -1,0 +1,247 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Client, ConfigError, createClient, keyProblem, type Value } from '@memwire/core';
+import type { NextFunction } from '../express/types.js';
+import { createKeyCheck } from './api-key.js';
+import { readJsonBody } from './body.js';
+import { HttpError, RouterErrorCodes, toHttpError } from './http-errors.js';
+import { CACHE_ROUTER_DEFAULTS, type CacheRouterOptions } from './options.js';
+import { ttlFromMemcachedExptime } from './ttl.js';
+
+/** The router, with a way to close the client it created. */
+export interface CacheRouter {
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /** Closes the client, if the router created it. */
+  close(): Promise<void>;
+  readonly client: Client<Value, unknown>;
+}
+
+type Handler = (context: Context) => Promise<void>;
+
+interface Context {
+  req: IncomingMessage & { body?: unknown };
+  res: ServerResponse;
+  /** The key in the path, decoded; undefined for `/`. */
+  key: string | undefined;
+  query: URLSearchParams;
+}
+
+/**
+ * memcached as a small REST service (as DreamFactory offers it), mountable anywhere:
+ *
+ * | request | answer |
+ * | --- | --- |
+ * | `GET /:key` | 200 and the value as JSON; 404 on a miss |
+ * | `GET /?keys=a,b` | 200 `{ "resource": [{ "key", "value" }] }`, the hits in the order asked |
+ * | `POST /` `{ "resource": [{ "key", "value", "ttl" }] }` | 201 `{ "resource": [{ "key" }] }` |
+ * | `PUT /:key` `{ "value", "ttl" }` | 204 |
+ * | `DELETE /:key` | 204; 404 when there was no such key |
+ * | `DELETE /` | 204 after flushing every server, only with `allowFlush` (else 403) |
+ *
+ * TTLs are seconds as memcached reads them (0 never, over 30 days a Unix time). Errors are
+ * `{ "error": { "code", "message" } }`: 400 for an invalid key or body, 401 without the API key,
+ * 413 for a value over the item size, 503 when memcached cannot be reached — never a stack trace,
+ * server address or credential. It works with Express 4 and 5, and with plain `node:http`.
+ *
+ * @example
+ * app.use('/cache', cacheRouter({ apiKey: process.env.CACHE_API_KEY! }));
+ */
+export function cacheRouter(options: CacheRouterOptions): CacheRouter {
+  if (options === undefined || options.apiKey === undefined) {
+    throw new ConfigError('cacheRouter needs apiKey (or apiKey: false to serve without one)');
+  }
+  const accepted = options.apiKey === false ? undefined : [options.apiKey].flat();
+  if (
+    accepted !== undefined &&
+    (accepted.length === 0 || accepted.some((key) => typeof key !== 'string' || key === ''))
+  ) {
+    throw new ConfigError('apiKey must be a non-empty string or a list of them');
+  }
+  const keyOk = accepted === undefined ? undefined : createKeyCheck(accepted);
+  const apiKeyHeader = (options.apiKeyHeader ?? CACHE_ROUTER_DEFAULTS.apiKeyHeader).toLowerCase();
+  const maxBodySize = options.maxBodySize ?? CACHE_ROUTER_DEFAULTS.maxBodySize;
+  const allowFlush = options.allowFlush ?? CACHE_ROUTER_DEFAULTS.allowFlush;
+  const owned =
+    options.client === undefined
+      ? createClient<Value, Value>({ maxValueSize: CACHE_ROUTER_DEFAULTS.maxValueSize, ...options.memcached })
+      : undefined;
+  const client: Client<Value, unknown> = options.client ?? owned!;
+
+  const getOne: Handler = async ({ res, key }) => {
+    const outcome = (await client.getManySettled([checkedKey(key!)])).get(key!)!;
+    if (!outcome.ok) throw outcome.error;
+    if (outcome.value === undefined) throw notFound();
+    sendJson(res, 200, toJson(outcome.value));
+  };
+
+  const getSome: Handler = async ({ res, query }) => {
+    const list = query.get('keys');
+    if (list === null)
+      throw badRequest('list the keys to read: GET /?keys=a,b (memcached cannot list its keys)');
+    const keys = [...new Set(list.split(',').filter((key) => key !== ''))].map(checkedKey);
+    const outcomes = await client.getManySettled(keys);
+    const resource: { key: string; value: unknown }[] = [];
+    for (const key of keys) {
+      const outcome = outcomes.get(key)!;
+      if (!outcome.ok) throw outcome.error;
+      if (outcome.value !== undefined) resource.push({ key, value: toJson(outcome.value) });
+    }
+    sendJson(res, 200, { resource });
+  };
+
+  const postMany: Handler = async ({ req, res }) => {
+    const body = (await readJsonBody(req, maxBodySize)) as { resource?: unknown };
+    if (body === null || typeof body !== 'object' || !Array.isArray(body.resource)) {
+      throw badRequest('send { "resource": [{ "key", "value", "ttl" }] }');
+    }
+    // Every key, value and TTL is checked before anything is written; items sharing a TTL go in one
+    // setMany, which also checks each value's size before sending any (a batch with one TTL is all or
+    // nothing; with several TTLs, a group may be written before a later one is refused).
+    const byTtl = new Map<number, [string, Value][]>();
+    for (const item of body.resource as unknown[]) {
+      const { key, value, ttl } = checkedItem(item);
+      byTtl.set(ttl, [...(byTtl.get(ttl) ?? []), [key, value]]);
+    }
+    const written: string[] = [];
+    for (const [ttl, entries] of byTtl) {
+      const outcomes = await client.setMany(entries, { ttl });
+      for (const [key, outcome] of outcomes) {
+        if (!outcome.ok) throw outcome.error;
+        written.push(key);
+      }
+    }
+    sendJson(res, 201, { resource: written.map((key) => ({ key })) });
+  };
+
+  const putOne: Handler = async ({ req, res, key }) => {
+    const body = (await readJsonBody(req, maxBodySize)) as { value?: unknown; ttl?: unknown };
+    if (body === null || typeof body !== 'object' || !('value' in body)) {
+      throw badRequest('send { "value": …, "ttl": seconds }');
+    }
+    const checked = checkedItem({ key, value: body.value, ttl: body.ttl });
+    await client.set(checked.key, checked.value, { ttl: checked.ttl });
+    sendEmpty(res, 204);
+  };
+
+  const deleteOne: Handler = async ({ res, key }) => {
+    if (!(await client.delete(checkedKey(key!)))) throw notFound();
+    sendEmpty(res, 204);
+  };
+
+  const flush: Handler = async ({ res }) => {
+    if (!allowFlush) {
+      throw new HttpError(403, RouterErrorCodes.FORBIDDEN, 'flushing is turned off (allowFlush)');
+    }
+    await client.flush();
+    sendEmpty(res, 204);
+  };
+
+  const route = (method: string, key: string | undefined): Handler => {
+    const allowed = key === undefined ? 'GET, POST, DELETE' : 'GET, PUT, DELETE';
+    const handlers: Record<string, Handler | undefined> =
+      key === undefined
+        ? { GET: getSome, POST: postMany, DELETE: flush }
+        : { GET: getOne, PUT: putOne, DELETE: deleteOne };
+    const handler = handlers[method === 'HEAD' ? 'GET' : method];
+    if (handler === undefined) {
+      throw new HttpError(405, RouterErrorCodes.METHOD_NOT_ALLOWED, `use ${allowed}`, { allow: allowed });
+    }
+    return handler;
+  };
+
+  const router = (req: IncomingMessage, res: ServerResponse): void => {
+    const run = async (): Promise<void> => {
+      if (keyOk !== undefined && !keyOk(headerText(req.headers[apiKeyHeader]))) {
+        throw new HttpError(401, RouterErrorCodes.UNAUTHORIZED, `send a valid API key in ${apiKeyHeader}`);
+      }
+      const { key, query } = parseTarget(req.url ?? '/');
+      await route(req.method ?? 'GET', key)({ req, res, key, query });
+    };
+    run().catch((error: unknown) => {
+      const answer = toHttpError(error);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      sendJson(res, answer.status, { error: { code: answer.code, message: answer.message } });
+    });
+  };
+  return Object.assign(router, {
+    close: async () => {
+      await owned?.close();
+    },
+    client,
+  });
+}
+
+/** The key in the path (`/<key>`, percent-decoded) and the query. */
+function parseTarget(target: string): { key: string | undefined; query: URLSearchParams } {
+  const url = new URL(target, 'http://memwire.invalid');
+  const path = url.pathname;
+  if (path === '/' || path === '') return { key: undefined, query: url.searchParams };
+  const segment = path.slice(1);
+  if (segment.includes('/')) {
+    throw new HttpError(404, RouterErrorCodes.NOT_FOUND, 'no such route: encode a / in a key as %2F');
+  }
+  try {
+    return { key: decodeURIComponent(segment), query: url.searchParams };
+  } catch {
+    throw badRequest('the key is not valid percent-encoding');
+  }
+}
+
+/** A key memcached takes (1–250 bytes, no whitespace or control character), or a 400. */
+function checkedKey(key: unknown): string {
+  if (typeof key !== 'string') throw badRequest('each key must be a string');
+  const problem = keyProblem(key);
+  if (problem !== undefined) {
+    throw new HttpError(400, 'ERR_MEMWIRE_INVALID_KEY', `invalid key: it ${problem}`);
+  }
+  return key;
+}
+
+function checkedItem(item: unknown): { key: string; value: Value; ttl: number } {
+  if (item === null || typeof item !== 'object' || !('key' in item) || !('value' in item)) {
+    throw badRequest('each item needs a key and a value');
+  }
+  const { key, value, ttl } = item as { key: unknown; value: unknown; ttl?: unknown };
+  const checked = checkedKey(key);
+  if (value === undefined) throw badRequest(`the value of ${JSON.stringify(checked)} is missing`);
+  return { key: checked, value: value as Value, ttl: ttlFromMemcachedExptime(ttl, checked) };
+}
+
+/** A value read back as JSON: bytes another client wrote come back as UTF-8 text. */
+function toJson(value: unknown): unknown {
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  // Values behind an API key must not be kept by any cache on the way.
+  res.setHeader('cache-control', 'no-store');
+  res.end(text);
+}
+
+function sendEmpty(res: ServerResponse, status: number): void {
+  res.statusCode = status;
+  res.setHeader('cache-control', 'no-store');
+  res.end();
+}
+
+function notFound(): HttpError {
+  return new HttpError(404, RouterErrorCodes.NOT_FOUND, 'no value for this key');
+}
+
+function badRequest(message: string): HttpError {
+  return new HttpError(400, RouterErrorCodes.BAD_REQUEST, message);
+}
