@@ -6,7 +6,7 @@ import {
   startAuthFront,
   startMemcached,
 } from '../../../../test/support/index.js';
-import { AuthError, ClientError, ErrorCodes, MemwireError } from '../../src/index.js';
+import { AuthError, ErrorCodes, MemwireError } from '../../src/index.js';
 import { rejections, retryUntil, serverStats, sleep, uniqueKey, useClients } from './helpers.js';
 
 const USERNAME = 'alice';
