@@ -151,9 +151,9 @@ describe("proxy: 'twemproxy'", () => {
   );
 
   test('an unknown proxy kind is a ConfigError', () => {
-    expect(() => createClient({ env: {}, servers: proxy.address, ...{ proxy: 'envoy' } })).toThrow(
-      ConfigError,
-    );
+    expect(() =>
+      createClient({ env: {}, servers: proxy.address, proxy: 'envoy' as unknown as 'twemproxy' }),
+    ).toThrow(ConfigError);
   });
 });
 
