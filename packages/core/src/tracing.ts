@@ -27,6 +27,11 @@ export interface CommandTrace {
   duration?: number | undefined;
   /** Set by the channel when the call rejects. */
   error?: unknown;
+  /**
+   * Set by Node's TracingChannel to the call's resolved value: values read from the cache included.
+   * Treat it as sensitive in exporters (log `hit`, not `result`).
+   */
+  result?: unknown;
 }
 
 export const commandChannel = diagnosticsChannel.tracingChannel<CommandTrace, CommandTrace>(

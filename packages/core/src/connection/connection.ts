@@ -11,10 +11,16 @@ import {
   ProtocolError,
   TimeoutError,
 } from '../errors.js';
-import { encodeQuit, encodeRetrieval, type RetrievalVerb, type Wire } from '../protocol/encoder.js';
+import {
+  encodeQuit,
+  encodeRetrieval,
+  encodeVersion,
+  type RetrievalVerb,
+  type Wire,
+} from '../protocol/encoder.js';
 import { ReplyParser, type ReplySink } from '../protocol/parser.js';
 import { CommandQueue } from './command-queue.js';
-import { type Command, LoginCommand } from './commands.js';
+import { type Command, LoginCommand, VersionCommand } from './commands.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
 import { describeSocketError, openSocket } from './socket.js';
 
@@ -65,6 +71,8 @@ export class Connection implements ReplySink {
   /** Why the current socket is being torn down, for the commands it takes with it. */
   private closeReason: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** A background probe is checking this connection's server; it is not up until it answers. */
+  private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
 
   constructor(private readonly settings: ConnectionSettings) {
@@ -136,11 +144,15 @@ export class Connection implements ReplySink {
   }
 
   /**
-   * Opens the connection without a command, to find out whether a down server is back: success
-   * reaches the health through becomeReady(), failure through onSocketClosed().
+   * Finds out whether a down server is back: connects (and logs in), then asks `version`. Only the
+   * answer marks the server up; accepting a connection is not enough (a stalled or overloaded server
+   * accepts and never answers, and would otherwise flap between up and down at callers' expense).
+   * Failure reaches the health through onSocketClosed().
    */
   probe(): void {
-    if (this.state === 'idle' && this.ending === undefined) this.connect();
+    if (this.state !== 'idle' || this.ending !== undefined) return;
+    this.probing = true;
+    this.connect();
   }
 
   // ---- queueing and writing -------------------------------------------------------------------
@@ -153,7 +165,11 @@ export class Connection implements ReplySink {
     const now = Date.now();
     // While the server is marked down only background probes connect, and no command waits on one: a
     // probe of an unreachable host can spend connectTimeout in connect.
-    if (this.settings.health.isDown && this.state !== 'ready' && this.ending === undefined) {
+    if (
+      this.settings.health.isDown &&
+      (this.state !== 'ready' || this.probing) &&
+      this.ending === undefined
+    ) {
       command.fail(this.settings.health.downError(now));
       return;
     }
@@ -294,7 +310,22 @@ export class Connection implements ReplySink {
 
   private becomeReady(): void {
     this.state = 'ready';
-    this.settings.health.recordSuccess();
+    if (this.probing) {
+      const version = new VersionCommand(encodeVersion());
+      version.deadline = Date.now() + this.settings.commandTimeout;
+      this.inflight.push(version);
+      this.write(version.bytes);
+      this.armTimer();
+      version.promise.then(
+        () => {
+          this.probing = false;
+          this.settings.health.recordSuccess();
+        },
+        () => {}, // a failed probe closes the socket: onSocketClosed records it
+      );
+    } else {
+      this.settings.health.recordSuccess();
+    }
     const waiting = this.waiting;
     this.waiting = [];
     for (const command of waiting) {
@@ -348,6 +379,7 @@ export class Connection implements ReplySink {
   private onSocketClosed(socket: Socket): void {
     if (this.socket !== socket) return;
     const neverReady = this.state === 'connecting' || this.state === 'authenticating';
+    this.probing = false;
     const reason =
       this.closeReason ??
       new ConnectionError(`connection to ${this.address} closed by the server`, { server: this.address });
