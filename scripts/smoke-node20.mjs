@@ -1,6 +1,6 @@
 // The published packages must work on the machine's own Node (20), although the tools run on 24.
-// `npm run smoke:node20` runs this with npm's own Node ($npm_node_execpath); it loads the built core
-// both ways (ESM and CommonJS), talks to a real memcached, and checks that close() lets the process exit.
+// `npm run smoke:node20` runs this with npm's own Node ($npm_node_execpath): every package's ESM and
+// CommonJS builds load, the CLI runs, and the core talks to a real memcached and lets the process exit.
 import { createRequire } from 'node:module';
 import { startLocalMemcached } from './local-memcached.mjs';
 
@@ -8,6 +8,28 @@ const require = createRequire(import.meta.url);
 const major = Number(process.versions.node.split('.')[0]);
 console.log(`smoke test on Node ${process.version} (${process.execPath})`);
 if (major < 20) throw new Error('the packages support Node 20 and later');
+
+// Every published package must load both ways on this Node, whatever its dependencies need.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const packagesDir = new URL('../packages/', import.meta.url);
+for (const name of readdirSync(packagesDir)) {
+  const pkg = JSON.parse(readFileSync(new URL(`${name}/package.json`, packagesDir), 'utf8'));
+  if (pkg.private) continue;
+  const esmModule = await import(new URL(`${name}/dist/index.mjs`, packagesDir).href);
+  const cjsModule = require(new URL(`${name}/dist/index.cjs`, packagesDir).pathname);
+  if (Object.keys(esmModule).length === 0 || Object.keys(cjsModule).length === 0) {
+    throw new Error(`${pkg.name}: a build exports nothing`);
+  }
+  console.log(`  ${pkg.name}: ESM and CommonJS builds load (${Object.keys(esmModule).length} exports)`);
+}
+// The CLI's binary runs on this Node too.
+const help = execFileSync(process.execPath, [new URL('cli/dist/cli.mjs', packagesDir).pathname, '--help'], {
+  encoding: 'utf8',
+});
+if (!help.includes('doctor')) throw new Error('memwire --help does not list doctor');
+console.log('  memwire --help runs');
 
 const esm = await import('../packages/core/dist/index.mjs');
 const cjs = require('../packages/core/dist/index.cjs');
