@@ -3,6 +3,9 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   extends: true,
   test: {
+    // The root config's timeouts are not inherited by projects: tests start real servers.
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
     name: 'integration',
     // No `exclude: ['support/**']`: it would also drop support/support.test.ts, which checks the fixtures.
     include: ['**/*.test.ts'],
