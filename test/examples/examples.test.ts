@@ -45,7 +45,7 @@ async function memcached(options: MemcachedOptions = {}): Promise<MemcachedServe
 }
 
 function assertBuilt(): void {
-  for (const name of ['core', 'keyv', 'cache-manager', 'express']) {
+  for (const name of ['core', 'keyv', 'cache-manager', 'express', 'nestjs']) {
     const entry = `${PACKAGES}${name}/dist/index.mjs`;
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
   }
@@ -134,6 +134,11 @@ describe('examples', { timeout: TEST_MS }, () => {
   test('express-app: a slow page cached (MISS then HIT), a private page never shared, tags, the REST API', async () => {
     const server = await memcached();
     expectPassed(await runCheck('express-app', { MEMCACHE_SERVERS: server.address }));
+  });
+
+  test('nestjs-app: module from env, @CacheResponse (MISS then HIT, private, POST invalidates), @InjectMemwire, terminus health', async () => {
+    const server = await memcached();
+    expectPassed(await runCheck('nestjs-app', { MEMCACHE_SERVERS: server.address }));
   });
 
   test('heroku: the web process, configured by MEMCACHE_* / MEMCACHIER_*, against memcached -Y', async () => {
