@@ -28,8 +28,7 @@ const KEYV5_ONLY = new Set(['.deleteMany([keys]) with nonexistent keys resolves 
 const withoutKeyv5Only = {
   ...vitest,
   it: Object.assign(
-    // Skip reason: keyv 5's deleteMany contract, not the adapter's; keyv 6's form is tested in adapter.test.ts.
-    (name: string, fn: vitest.TestFunction) => (KEYV5_ONLY.has(name) ? vitest.it.skip : vitest.it)(name, fn), // reason: above
+    (name: string, fn: vitest.TestFunction) => (KEYV5_ONLY.has(name) ? vitest.it.skip : vitest.it)(name, fn), // skip reason: that assertion is keyv 5's deleteMany contract; keyv 6's is tested in adapter.test.ts
     vitest.it,
   ),
 } as typeof vitest;
