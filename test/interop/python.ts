@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runJsonScript } from './run-json-script.js';
 
 /**
  * The Python that Debian's python3-pylibmc is installed for: `python3` on PATH may be another one
@@ -16,29 +16,5 @@ export const PYTHON =
  */
 export function runPython<T>(script: string, input: unknown, timeoutMs = 15_000): Promise<T> {
   const path = fileURLToPath(new URL(`python/${script}`, import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [path], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`${script} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${script} exited with ${code}: ${stderr.trim()}`));
-      else resolve(JSON.parse(stdout) as T);
-    });
-    child.stdin.end(JSON.stringify(input));
-  });
+  return runJsonScript<T>(PYTHON, path, input, timeoutMs);
 }
