@@ -3,6 +3,7 @@ import type { CacheClient } from '../http/client.js';
 import type { Exchange } from '../http/exchange.js';
 import { HttpCache } from '../http/http-cache.js';
 import type { CacheRequest, OriginResponse } from '../http/types.js';
+import { appOrigin } from './app-origin.js';
 import { type Captured, captureResponse } from './capture.js';
 import type { ResponseCacheOptions } from './options.js';
 import type { NextFunction, RequestLike, ResponseLike } from './types.js';
@@ -50,23 +51,32 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     options.commandTimeout ?? options.memcached?.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout;
   const cache = new HttpCache(client, { ...options, commandTimeout });
   const tagHeader = cache.config.tagHeader.toLowerCase();
+  const { targetedCacheControl } = cache.config;
+  // Our own targeted field is for this cache only (RFC 9213 §2.1 lets a cache forward it; it has no reader beyond).
+  const notSent = [
+    tagHeader,
+    ...(targetedCacheControl === false ? [] : [targetedCacheControl.toLowerCase()]),
+  ];
   const keyOf = options.key?.bind(options);
 
   const middleware = (req: RequestLike, res: ResponseLike, next: NextFunction): void => {
     let request: CacheRequest;
     try {
+      const { scheme, host } = appOrigin(req, req);
       request = {
         method: req.method ?? 'GET',
         url: req.originalUrl ?? req.url ?? '/',
         headers: req.headers,
         resource: keyOf?.(req),
+        scheme,
+        host,
       };
     } catch {
       next();
       return;
     }
     cache.begin(request).then(
-      (exchange) => proceed(exchange, res, next, tagHeader),
+      (exchange) => proceed(exchange, res, next, tagHeader, notSent),
       () => next(),
     );
   };
@@ -83,7 +93,13 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   });
 }
 
-function proceed(exchange: Exchange, res: ResponseLike, next: NextFunction, tagHeader: string): void {
+function proceed(
+  exchange: Exchange,
+  res: ResponseLike,
+  next: NextFunction,
+  tagHeader: string,
+  notSent: readonly string[],
+): void {
   if (exchange.kind === 'serve') {
     try {
       writeServed(res, exchange.response);
@@ -93,10 +109,13 @@ function proceed(exchange: Exchange, res: ResponseLike, next: NextFunction, tagH
     return;
   }
   try {
-    if (exchange.kind === 'fetch') fetchFromOrigin(exchange, res, tagHeader);
-    else {
+    if (exchange.kind === 'fetch') {
+      // Removed inside the capture, which reads the head first: the cache decides on the targeted field.
+      for (const name of notSent) if (name !== tagHeader) removeOnHead(res, name);
+      fetchFromOrigin(exchange, res, tagHeader);
+    } else {
       if (exchange.kind === 'invalidate') invalidateAfter(exchange, res);
-      removeOnHead(res, tagHeader);
+      for (const name of notSent) removeOnHead(res, name);
       setHeaders(res, exchange.headers);
     }
   } catch {

@@ -22,8 +22,10 @@ export interface HttpCacheOptions {
    */
   tagHeader?: string | undefined;
   /**
-   * Ignore the request's `Cache-Control` and `Pragma` (`no-cache`, `no-store`, `max-age`, …): they
-   * let any client force the origin to work, a load lever you may not want to hand out. @default false
+   * Ignore the request's `Cache-Control` and `Pragma` (`no-cache`, `no-store`, `max-age`,
+   * `only-if-cached`, …), as Varnish, nginx and Fastly do: honoured, they let any client make the
+   * application answer again and replace the entry every visitor gets (RFC 9111 allows a cache to
+   * honour them, and `false` does). @default true
    */
   ignoreRequestDirectives?: boolean | undefined;
   /**
@@ -57,6 +59,17 @@ export interface HttpCacheOptions {
    * client's `commandTimeout`. @default the client's default commandTimeout (1000)
    */
   commandTimeout?: number | undefined;
+  /**
+   * This cache's own targeted Cache-Control field (RFC 9213): when a response has it, with a valid
+   * value, it replaces `Cache-Control` and `Expires` for this cache only. It is never stored nor sent
+   * to the client; `Cache-Control` goes out untouched. `false`: none. @default 'Memwire-Cache-Control'
+   */
+  targetedCacheControl?: string | false | undefined;
+  /**
+   * Obey `CDN-Cache-Control` (RFC 9213 §3), after {@link targetedCacheControl}: it replaces
+   * `Cache-Control` for this cache and is sent on as it is, for a CDN in front. @default true
+   */
+  cdnCacheControl?: boolean | undefined;
 }
 
 /** Every default of {@link HttpCacheOptions}, in one place. */
@@ -65,7 +78,7 @@ export const HTTP_CACHE_DEFAULTS = {
   keyPrefix: 'http:',
   cacheStatusHeader: 'X-Cache' as string | false,
   tagHeader: 'X-Cache-Tags',
-  ignoreRequestDirectives: false,
+  ignoreRequestDirectives: true,
   largeBodies: 'chunk' as 'chunk' | 'skip',
   itemSize: 1024 * 1024 - 1024,
   maxBodySize: 8 * 1024 * 1024,
@@ -75,6 +88,8 @@ export const HTTP_CACHE_DEFAULTS = {
   lockPollInterval: 20,
   invalidateOnUnsafe: true,
   commandTimeout: 1000,
+  targetedCacheControl: 'Memwire-Cache-Control' as string | false,
+  cdnCacheControl: true as boolean,
 } as const;
 
 export type HttpCacheConfig = {
@@ -109,5 +124,19 @@ export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOp
   if (config.largeBodies !== 'chunk' && config.largeBodies !== 'skip') {
     throw new ConfigError(`largeBodies must be 'chunk' or 'skip', got ${String(config.largeBodies)}`);
   }
+  const { targetedCacheControl } = config;
+  if (targetedCacheControl !== false && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(String(targetedCacheControl))) {
+    throw new ConfigError(
+      `targetedCacheControl must be a header name or false, got ${String(targetedCacheControl)}`,
+    );
+  }
   return config;
+}
+
+/** The targeted fields a cache obeys (RFC 9213 §2.1), lower-case, in precedence order. */
+export function targetedFields(config: HttpCacheConfig): string[] {
+  const fields: string[] = [];
+  if (config.targetedCacheControl !== false) fields.push(config.targetedCacheControl.toLowerCase());
+  if (config.cdnCacheControl) fields.push('cdn-cache-control');
+  return fields;
 }
