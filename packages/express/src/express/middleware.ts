@@ -100,6 +100,13 @@ function proceed(
   tagHeader: string,
   notSent: readonly string[],
 ): void {
+  try {
+    // Installed before any capture, so inside it: the capture reads the head (and the cache decides
+    // on the targeted field) before these go.
+    for (const name of notSent) removeOnHead(res, name);
+  } catch {
+    // The cache never breaks a request.
+  }
   if (exchange.kind === 'serve') {
     try {
       writeServed(res, exchange.response);
@@ -109,13 +116,9 @@ function proceed(
     return;
   }
   try {
-    if (exchange.kind === 'fetch') {
-      // Removed inside the capture, which reads the head first: the cache decides on the targeted field.
-      for (const name of notSent) if (name !== tagHeader) removeOnHead(res, name);
-      fetchFromOrigin(exchange, res, tagHeader);
-    } else {
+    if (exchange.kind === 'fetch') fetchFromOrigin(exchange, res, tagHeader);
+    else {
       if (exchange.kind === 'invalidate') invalidateAfter(exchange, res);
-      for (const name of notSent) removeOnHead(res, name);
       setHeaders(res, exchange.headers);
     }
   } catch {

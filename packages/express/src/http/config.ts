@@ -9,7 +9,10 @@ export interface HttpCacheOptions {
   /**
    * Freshness lifetime, in seconds, of a response that states none (no `s-maxage`, `max-age` or
    * `Expires`), when the request carried neither `Cookie` nor `Authorization` (or the response says
-   * `public`). 0 stores only responses that state their freshness. @default 60
+   * `public`), and only for a status heuristically cacheable by RFC 9110 §15.1 (200, 203, 204, 300,
+   * 301, 308, 404, 405, 410, 414, 501). A heuristic RFC 9111 §4.2.2 permits; a route the middleware
+   * is put on is one its author wants cached. 0 stores only responses that state their freshness,
+   * as a proxy (Varnish with `default_ttl=0`, nginx) does. @default 60
    */
   ttl?: number | undefined;
   /** Prepended to every key, so several applications can share one memcached. @default 'http:' */
@@ -52,7 +55,11 @@ export interface HttpCacheOptions {
   lockWait?: number | undefined;
   /** How often a waiting request looks for that response, in ms. @default 20 */
   lockPollInterval?: number | undefined;
-  /** A successful POST, PUT, PATCH or DELETE invalidates its URL (and its `Location`, `Content-Location`). @default true */
+  /**
+   * A 2xx or 3xx answer to any method not known to be safe (all but GET, HEAD, OPTIONS and TRACE,
+   * RFC 9110 §9.2.1: POST, PUT, PATCH, DELETE, and unknown ones) invalidates its URL, and its
+   * `Location` and `Content-Location` when of the same origin (RFC 9111 §4.4), on every host. @default true
+   */
   invalidateOnUnsafe?: boolean | undefined;
   /**
    * The most the cache may add to a request when memcached is slow or down, in ms: set it to the
@@ -123,6 +130,9 @@ export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOp
   }
   if (config.largeBodies !== 'chunk' && config.largeBodies !== 'skip') {
     throw new ConfigError(`largeBodies must be 'chunk' or 'skip', got ${String(config.largeBodies)}`);
+  }
+  if (typeof config.cdnCacheControl !== 'boolean') {
+    throw new ConfigError(`cdnCacheControl must be a boolean, got ${String(config.cdnCacheControl)}`);
   }
   const { targetedCacheControl } = config;
   if (targetedCacheControl !== false && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(String(targetedCacheControl))) {

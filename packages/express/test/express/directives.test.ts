@@ -44,13 +44,17 @@ describe.each(frameworks)('$name: Cache-Control and Pragma are read case-insensi
     'no-cache="Set-Cookie", max-age=600',
     'S-MaxAge=0, max-age=600',
     'Max-Age=0',
-  ])('never serves Alice’s %s response to Bob', async (cacheControl) => {
-    const h = await route((req, res) =>
-      res.set('Cache-Control', cacheControl).send(`for ${req.get('x-user')}`),
-    );
-    await h.request('/r', { headers: { 'x-user': 'alice' } });
-    const bob = await h.after('/r', { headers: { 'x-user': 'bob' } });
-    expect([bob.text, bob.headers['x-cache']]).toEqual(['for bob', 'MISS']);
+    'max-age=0, max-age=600',
+  ])('never serves Alice’s %s response to Bob, whatever the ttl', async (cacheControl) => {
+    for (const ttl of [60, 0]) {
+      const h = await route(
+        (req, res) => res.set('Cache-Control', cacheControl).send(`for ${req.get('x-user')}`),
+        { ttl },
+      );
+      await h.request('/r', { headers: { 'x-user': 'alice' } });
+      const bob = await h.after('/r', { headers: { 'x-user': 'bob' } });
+      expect([bob.text, bob.headers['x-cache']]).toEqual(['for bob', 'MISS']);
+    }
   });
 
   test.each([0, 60])('stores Max-Age and S-Maxage in any case (ttl %i)', async (ttl) => {
@@ -239,6 +243,25 @@ describe.each(frameworks)('$name: targeted Cache-Control fields (RFC 9213)', (fr
     const h = await route({ 'Cache-Control': 'private', 'CDN-Cache-Control': 'Max-Age=60' });
     await h.request('/r');
     expect((await h.after('/r')).text).toBe('2');
+  });
+
+  test('Memwire-Cache-Control set by middleware in front is not sent on hits either', async () => {
+    let runs = 0;
+    const h = await harness(framework, memcached.address, (app, cache) => {
+      app.use((_req, res, next) => {
+        res.set('Memwire-Cache-Control', 'max-age=60');
+        next();
+      });
+      app.get('/r', cache, (_req, res) => res.send(`${++runs}`));
+    });
+    onTestFinished(() => h.close());
+    await h.request('/r');
+    const hit = await h.after('/r');
+    expect([hit.text, hit.headers['x-cache'], hit.headers['memwire-cache-control']]).toEqual([
+      '1',
+      'HIT',
+      undefined,
+    ]);
   });
 
   test('the targeted fields are configurable, and can be turned off', async () => {
