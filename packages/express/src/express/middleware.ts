@@ -13,9 +13,9 @@ import { headerSnapshot, removeOnHead, setHeaders, writeServed } from './write-s
 export interface ResponseCacheMiddleware {
   (req: RequestLike, res: ResponseLike, next: NextFunction): void;
   /**
-   * Invalidates every stored response of a URL (its variants and HEAD included), in every process
-   * sharing the cache. Pass a path (`/products/1?lang=en`) or absolute URL, or the string your `key`
-   * option returns. Rejects when memcached cannot be reached.
+   * Invalidates every stored response of a URL (its variants and HEAD included), on every host, in
+   * every process sharing the cache. Pass a path (`/products/1?lang=en`) or absolute URL (its host is
+   * not looked at), or the string your `key` option returns. Rejects when memcached cannot be reached.
    */
   invalidate(url: string): Promise<void>;
   /** Invalidates every stored response tagged with any of `tags`. Rejects when memcached cannot be reached. */

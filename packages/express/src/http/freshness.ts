@@ -61,8 +61,12 @@ const SHARED = { shared: true } as const;
  * Whether a response to a GET may be stored, and the policy it is served by, under RFC 9111's rules
  * for a shared cache as http-cache-semantics implements them (`storable()`: no `no-store` in request
  * or response, no `private`, `Authorization` only with `public`/`s-maxage`/`must-revalidate`, a status
- * the cache understands — so never a 206 or 304 — and some freshness), plus stricter rules of our own:
+ * the cache understands — so never a 206 or 304 — and some freshness), read from Cache-Control and
+ * Pragma normalised (directive names in any case) or from the first RFC 9213 targeted field present,
+ * plus rules of our own:
  *
+ * - any final status of {@link UNDERSTOOD_STATUSES} with explicit freshness (a `503` with
+ *   `max-age=5`), others only when heuristically cacheable; statuses outside it never;
  * - never a response carrying `Set-Cookie` (one user's cookie must never reach another);
  * - never `Vary: *` (it can never be matched) nor a `no-cache` response (each use would need the
  *   origin: for a cache in the same process as the origin, that is no cache);
