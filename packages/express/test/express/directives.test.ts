@@ -57,6 +57,13 @@ describe.each(frameworks)('$name: Cache-Control and Pragma are read case-insensi
     }
   });
 
+  test('never stores a response whose only word is Pragma: No-Cache (RFC 9111 §5.4)', async () => {
+    const h = await route((req, res) => res.set('Pragma', 'No-Cache').send(`for ${req.get('x-user')}`));
+    await h.request('/r', { headers: { 'x-user': 'alice' } });
+    const bob = await h.after('/r', { headers: { 'x-user': 'bob' } });
+    expect([bob.text, bob.headers['x-cache']]).toEqual(['for bob', 'MISS']);
+  });
+
   test.each([0, 60])('stores Max-Age and S-Maxage in any case (ttl %i)', async (ttl) => {
     for (const cacheControl of ['Max-Age=600', 'S-MAXAGE=600']) {
       const h = await route((_req, res, runs) => res.set('Cache-Control', cacheControl).send(`${runs}`), {
@@ -104,14 +111,20 @@ describe.each(frameworks)('$name: Cache-Control and Pragma are read case-insensi
   );
 
   test('reads Stale-While-Revalidate: the stale entry is served while one request refreshes it', async () => {
-    const h = await route((_req, res, runs) =>
-      res.set('Cache-Control', 'max-age=1, Stale-While-Revalidate=30').send(`${runs}`),
-    );
+    const h = await route((_req, res, runs) => {
+      // The refresh is slow, so the second request comes while it runs.
+      const send = () => res.set('Cache-Control', 'max-age=1, Stale-While-Revalidate=30').send(`${runs}`);
+      if (runs === 1) send();
+      else setTimeout(send, 300);
+    });
     await h.request('/r');
     await h.cache.settled();
     await delay(1100);
     const [a, b] = await Promise.all([h.request('/r'), h.request('/r')]);
-    expect([a.headers['x-cache'], b.headers['x-cache']].sort()).toEqual(['MISS', 'STALE']);
+    expect([`${a.headers['x-cache']} ${a.text}`, `${b.headers['x-cache']} ${b.text}`].sort()).toEqual([
+      'MISS 2',
+      'STALE 1',
+    ]);
   });
 
   test('reads Stale-If-Error: the stale entry stands in for a 500', async () => {

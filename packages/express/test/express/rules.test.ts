@@ -216,7 +216,7 @@ describe.each(frameworks)('$name: RFC 9111 rules', (framework) => {
     }
   });
 
-  test.each(['60.5', '61abc', '-3600', '1, 2'])(
+  test.each(['60.5', '61abc', '-3600', '59, 1'])(
     'ignores an Age of %s, which is not a non-negative integer (RFC 9111 §5.1)',
     async (age) => {
       const h = await route((_req, res, runs) =>
@@ -224,7 +224,9 @@ describe.each(frameworks)('$name: RFC 9111 rules', (framework) => {
       );
       await h.request('/r');
       const second = await h.after('/r');
-      expect([second.text, second.headers['x-cache'], second.headers.age]).toEqual(['1', 'HIT', '0']);
+      expect([second.text, second.headers['x-cache']]).toEqual(['1', 'HIT']);
+      // Counted from when it was stored, not from the upstream Age (59 read as 59 would say 59).
+      expect(Number(second.headers.age)).toBeLessThan(30);
     },
   );
 
