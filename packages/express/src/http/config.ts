@@ -11,8 +11,8 @@ export interface HttpCacheOptions {
    * `Expires`), when the request carried neither `Cookie` nor `Authorization` (or the response says
    * `public`), and only for a status heuristically cacheable by RFC 9110 §15.1 (200, 203, 204, 300,
    * 301, 308, 404, 405, 410, 414, 501). A heuristic RFC 9111 §4.2.2 permits; a route the middleware
-   * is put on is one its author wants cached. 0 stores only responses that state their freshness,
-   * as a proxy (Varnish with `default_ttl=0`, nginx) does. @default 60
+   * is put on is one its author wants cached (Varnish, too, gives them its `default_ttl`). 0 stores
+   * only responses that state their freshness, as nginx without `proxy_cache_valid` does. @default 60
    */
   ttl?: number | undefined;
   /** Prepended to every key, so several applications can share one memcached. @default 'http:' */
