@@ -1,8 +1,9 @@
+export { type AppOrigin, appOrigin } from './express/app-origin.js';
 export { type Captured, type CaptureHooks, captureResponse } from './express/capture.js';
 export { type ResponseCacheMiddleware, responseCache } from './express/middleware.js';
 export type { ResponseCacheOptions } from './express/options.js';
 export type { NextFunction, RequestLike, ResponseLike } from './express/types.js';
-export { headerSnapshot, setHeaders, writeServed } from './express/write-served.js';
+export { headerSnapshot, removeOnHead, setHeaders, writeServed } from './express/write-served.js';
 export type { CacheClient } from './http/client.js';
 export { HTTP_CACHE_DEFAULTS, type HttpCacheOptions } from './http/config.js';
 export type { Exchange } from './http/exchange.js';

@@ -137,3 +137,11 @@ export async function harness(
     },
   };
 }
+
+/**
+ * The resource a request to `running` for `path` is stored under (origin `|` path), as the cache's
+ * memcached keys name it: for tests that reach into memcached.
+ */
+export function resourceOf(running: Running, path: string): string {
+  return `${running.url}|${path}`;
+}

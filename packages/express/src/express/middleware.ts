@@ -3,6 +3,7 @@ import type { CacheClient } from '../http/client.js';
 import type { Exchange } from '../http/exchange.js';
 import { HttpCache } from '../http/http-cache.js';
 import type { CacheRequest, OriginResponse } from '../http/types.js';
+import { appOrigin } from './app-origin.js';
 import { type Captured, captureResponse } from './capture.js';
 import type { ResponseCacheOptions } from './options.js';
 import type { NextFunction, RequestLike, ResponseLike } from './types.js';
@@ -12,9 +13,9 @@ import { headerSnapshot, removeOnHead, setHeaders, writeServed } from './write-s
 export interface ResponseCacheMiddleware {
   (req: RequestLike, res: ResponseLike, next: NextFunction): void;
   /**
-   * Invalidates every stored response of a URL (its variants and HEAD included), in every process
-   * sharing the cache. Pass a path (`/products/1?lang=en`) or absolute URL, or the string your `key`
-   * option returns. Rejects when memcached cannot be reached.
+   * Invalidates every stored response of a URL (its variants and HEAD included), on every host, in
+   * every process sharing the cache. Pass a path (`/products/1?lang=en`) or absolute URL (its host is
+   * not looked at), or the string your `key` option returns. Rejects when memcached cannot be reached.
    */
   invalidate(url: string): Promise<void>;
   /** Invalidates every stored response tagged with any of `tags`. Rejects when memcached cannot be reached. */
@@ -50,23 +51,32 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     options.commandTimeout ?? options.memcached?.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout;
   const cache = new HttpCache(client, { ...options, commandTimeout });
   const tagHeader = cache.config.tagHeader.toLowerCase();
+  const { targetedCacheControl } = cache.config;
+  // Our own targeted field is for this cache only (RFC 9213 §2.1 lets a cache forward it; it has no reader beyond).
+  const notSent = [
+    tagHeader,
+    ...(targetedCacheControl === false ? [] : [targetedCacheControl.toLowerCase()]),
+  ];
   const keyOf = options.key?.bind(options);
 
   const middleware = (req: RequestLike, res: ResponseLike, next: NextFunction): void => {
     let request: CacheRequest;
     try {
+      const { scheme, host } = appOrigin(req, req);
       request = {
         method: req.method ?? 'GET',
         url: req.originalUrl ?? req.url ?? '/',
         headers: req.headers,
         resource: keyOf?.(req),
+        scheme,
+        host,
       };
     } catch {
       next();
       return;
     }
     cache.begin(request).then(
-      (exchange) => proceed(exchange, res, next, tagHeader),
+      (exchange) => proceed(exchange, res, next, tagHeader, notSent),
       () => next(),
     );
   };
@@ -83,7 +93,20 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   });
 }
 
-function proceed(exchange: Exchange, res: ResponseLike, next: NextFunction, tagHeader: string): void {
+function proceed(
+  exchange: Exchange,
+  res: ResponseLike,
+  next: NextFunction,
+  tagHeader: string,
+  notSent: readonly string[],
+): void {
+  try {
+    // Installed before any capture, so inside it: the capture reads the head (and the cache decides
+    // on the targeted field) before these go.
+    for (const name of notSent) removeOnHead(res, name);
+  } catch {
+    // The cache never breaks a request.
+  }
   if (exchange.kind === 'serve') {
     try {
       writeServed(res, exchange.response);
@@ -96,7 +119,6 @@ function proceed(exchange: Exchange, res: ResponseLike, next: NextFunction, tagH
     if (exchange.kind === 'fetch') fetchFromOrigin(exchange, res, tagHeader);
     else {
       if (exchange.kind === 'invalidate') invalidateAfter(exchange, res);
-      removeOnHead(res, tagHeader);
       setHeaders(res, exchange.headers);
     }
   } catch {

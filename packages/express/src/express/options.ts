@@ -20,9 +20,10 @@ export interface ResponseCacheOptions extends HttpCacheOptions {
    */
   memcached?: Omit<ClientOptions, 'codec' | 'hashLongKeys'> | undefined;
   /**
-   * The resource a request names, instead of its normalised URL (the method and the varied header
-   * values are still added). Use it to ignore tracking parameters, or to key by host. Return a path
-   * (normalised like URLs, so `invalidate(path)` finds it) or any other string.
+   * The resource a request names, instead of its normalised path and query (the scheme and host the
+   * application sees, the method and the varied header values are still added). Use it to ignore
+   * tracking parameters, or to key by a request field the application reads but `Vary` does not
+   * name. Return a path (normalised like URLs, so `invalidate(path)` finds it) or any other string.
    * @default the request's path and query (`req.originalUrl`), normalised
    * @example `key: (req) => (req.originalUrl ?? '/').split('?')[0]!` // one entry whatever the query
    */

@@ -9,7 +9,10 @@ export interface HttpCacheOptions {
   /**
    * Freshness lifetime, in seconds, of a response that states none (no `s-maxage`, `max-age` or
    * `Expires`), when the request carried neither `Cookie` nor `Authorization` (or the response says
-   * `public`). 0 stores only responses that state their freshness. @default 60
+   * `public`), and only for a status heuristically cacheable by RFC 9110 §15.1 (200, 203, 204, 300,
+   * 301, 308, 404, 405, 410, 414, 501). A heuristic RFC 9111 §4.2.2 permits; a route the middleware
+   * is put on is one its author wants cached (Varnish, too, gives them its `default_ttl`). 0 stores
+   * only responses that state their freshness, as nginx without `proxy_cache_valid` does. @default 60
    */
   ttl?: number | undefined;
   /** Prepended to every key, so several applications can share one memcached. @default 'http:' */
@@ -22,8 +25,10 @@ export interface HttpCacheOptions {
    */
   tagHeader?: string | undefined;
   /**
-   * Ignore the request's `Cache-Control` and `Pragma` (`no-cache`, `no-store`, `max-age`, …): they
-   * let any client force the origin to work, a load lever you may not want to hand out. @default false
+   * Ignore the request's `Cache-Control` and `Pragma` (`no-cache`, `no-store`, `max-age`,
+   * `only-if-cached`, …), as Varnish, nginx and Fastly do: honoured, they let any client make the
+   * application answer again and replace the entry every visitor gets (RFC 9111 allows a cache to
+   * honour them, and `false` does). @default true
    */
   ignoreRequestDirectives?: boolean | undefined;
   /**
@@ -50,13 +55,28 @@ export interface HttpCacheOptions {
   lockWait?: number | undefined;
   /** How often a waiting request looks for that response, in ms. @default 20 */
   lockPollInterval?: number | undefined;
-  /** A successful POST, PUT, PATCH or DELETE invalidates its URL (and its `Location`, `Content-Location`). @default true */
+  /**
+   * A 2xx or 3xx answer to any method not known to be safe (all but GET, HEAD, OPTIONS and TRACE,
+   * RFC 9110 §9.2.1: POST, PUT, PATCH, DELETE, and unknown ones) invalidates its URL, and its
+   * `Location` and `Content-Location` when of the same origin (RFC 9111 §4.4), on every host. @default true
+   */
   invalidateOnUnsafe?: boolean | undefined;
   /**
    * The most the cache may add to a request when memcached is slow or down, in ms: set it to the
    * client's `commandTimeout`. @default the client's default commandTimeout (1000)
    */
   commandTimeout?: number | undefined;
+  /**
+   * This cache's own targeted Cache-Control field (RFC 9213): when a response has it, with a valid
+   * value, it replaces `Cache-Control` and `Expires` for this cache only. It is never stored nor sent
+   * to the client; `Cache-Control` goes out untouched. `false`: none. @default 'Memwire-Cache-Control'
+   */
+  targetedCacheControl?: string | false | undefined;
+  /**
+   * Obey `CDN-Cache-Control` (RFC 9213 §3), after {@link targetedCacheControl}: it replaces
+   * `Cache-Control` for this cache and is sent on as it is, for a CDN in front. @default true
+   */
+  cdnCacheControl?: boolean | undefined;
 }
 
 /** Every default of {@link HttpCacheOptions}, in one place. */
@@ -65,7 +85,7 @@ export const HTTP_CACHE_DEFAULTS = {
   keyPrefix: 'http:',
   cacheStatusHeader: 'X-Cache' as string | false,
   tagHeader: 'X-Cache-Tags',
-  ignoreRequestDirectives: false,
+  ignoreRequestDirectives: true,
   largeBodies: 'chunk' as 'chunk' | 'skip',
   itemSize: 1024 * 1024 - 1024,
   maxBodySize: 8 * 1024 * 1024,
@@ -75,6 +95,8 @@ export const HTTP_CACHE_DEFAULTS = {
   lockPollInterval: 20,
   invalidateOnUnsafe: true,
   commandTimeout: 1000,
+  targetedCacheControl: 'Memwire-Cache-Control' as string | false,
+  cdnCacheControl: true as boolean,
 } as const;
 
 export type HttpCacheConfig = {
@@ -109,5 +131,22 @@ export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOp
   if (config.largeBodies !== 'chunk' && config.largeBodies !== 'skip') {
     throw new ConfigError(`largeBodies must be 'chunk' or 'skip', got ${String(config.largeBodies)}`);
   }
+  if (typeof config.cdnCacheControl !== 'boolean') {
+    throw new ConfigError(`cdnCacheControl must be a boolean, got ${String(config.cdnCacheControl)}`);
+  }
+  const { targetedCacheControl } = config;
+  if (targetedCacheControl !== false && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(String(targetedCacheControl))) {
+    throw new ConfigError(
+      `targetedCacheControl must be a header name or false, got ${String(targetedCacheControl)}`,
+    );
+  }
   return config;
+}
+
+/** The targeted fields a cache obeys (RFC 9213 §2.1), lower-case, in precedence order. */
+export function targetedFields(config: HttpCacheConfig): string[] {
+  const fields: string[] = [];
+  if (config.targetedCacheControl !== false) fields.push(config.targetedCacheControl.toLowerCase());
+  if (config.cdnCacheControl) fields.push('cdn-cache-control');
+  return fields;
 }

@@ -26,6 +26,11 @@ export interface EntryMeta {
    * finds parts that are complete, or missing (evicted, expired) and so a miss, never a mix.
    */
   chunks?: { nonce: string; count: number; size: number } | undefined;
+  /**
+   * The resource name's generation it was stored under (a Vary pointer's nonce plays that part for
+   * variants): checked on every hit, so invalidating a path reaches its entries on every host.
+   */
+  generation?: string | undefined;
 }
 
 /** Stored at a resource's entry key when its responses vary: where its variants live. */

@@ -70,8 +70,15 @@ export class EntryStore {
   async lookup(resource: string, request: CacheRequest, budget: Budget, needBody = true): Promise<Lookup> {
     const entryKey = this.keys.entry(resource);
     let value: unknown;
+    let generation: string | undefined;
     try {
-      value = await this.batcher.get(entryKey);
+      // Both in the same batch, so in the same `get` line: the generation costs no round trip.
+      const [entryValue, generationValue] = await Promise.all([
+        this.batcher.get(entryKey),
+        this.batcher.get(this.keys.generation(resource)),
+      ]);
+      value = entryValue;
+      generation = generationOf(generationValue);
     } catch (error) {
       return { failed: true, error, key: entryKey };
     }
@@ -81,9 +88,13 @@ export class EntryStore {
     const found = (entry?: StoredEntry): Lookup => ({ failed: false, key, pointer, entry });
     try {
       if (record?.meta.kind === 'vary') {
+        // A pointer of an older generation leads to variants an invalidation dropped (maybe on another host).
+        if (record.meta.nonce !== generation) return found();
         pointer = record.meta;
         key = this.keys.variant(resource, pointer.nonce, varyDigest(pointer.vary, request.headers));
         record = decodeRecord(await this.client.get(key, spend(budget)), { key, metas: this.metas });
+      } else if (record?.meta.kind === 'entry' && record.meta.generation !== generation) {
+        return found();
       }
       if (record === undefined || record.meta.kind !== 'entry') return found();
       const { meta } = record;
@@ -163,7 +174,7 @@ export class EntryStore {
     const generationKey = this.keys.generation(resource);
     const current = generation ?? (await createGeneration(this.client, generationKey));
     if (current === undefined) return;
-    const meta: EntryMeta = { ...entry.meta };
+    const meta: EntryMeta = { ...entry.meta, generation: current };
     if (tags.length > 0) {
       const keys = tags.map((tag) => this.keys.tag(tag));
       const generations = await readGenerations(this.client, keys);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import CachePolicy from 'http-cache-semantics';
+import { cachingView, directiveMap, requestDirectives } from './directives.js';
 import { fieldValue } from './headers.js';
 import { varyFields } from './vary.js';
 
@@ -25,7 +26,33 @@ export type StoreDecision =
 export interface DecisionOptions {
   /** Freshness lifetime, in seconds, of a response that states none; 0 = such responses are not stored. */
   defaultTtl: number;
+  /**
+   * RFC 9213 targeted fields this cache obeys, lower-case, in precedence order: the first present
+   * with a valid value replaces Cache-Control (and Expires) for the decision. @default []
+   */
+  targeted?: readonly string[] | undefined;
 }
+
+/**
+ * The final statuses the cache understands (RFC 9111 §3: it must not store others): those RFC 9110
+ * §15 defines, with 429 (RFC 6585) and 451 (RFC 7725), less 206 and 304, which it does not handle
+ * (no ranges; a 304 is an answer to a conditional request, not a representation).
+ */
+const UNDERSTOOD_STATUSES = new Set([
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408,
+  409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 429, 451, 500, 501, 502, 503, 504, 505,
+]);
+
+/**
+ * The statuses http-cache-semantics 4 understands. Any other status of {@link UNDERSTOOD_STATUSES}
+ * is judged as a 200 by it, and only with explicit freshness: RFC 9111 §4.2.2 lets a cache apply a
+ * heuristic (here the `ttl` option) only to statuses "defined as heuristically cacheable" (RFC 9110
+ * §15.1: 200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501), which it checks itself.
+ */
+const LIBRARY_STATUSES = new Set([200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 501]);
+
+/** RFC 9111 §5.1: Age is a non-negative integer; any other value (a fraction, a list, a sign) is ignored. */
+const AGE = /^\d+$/;
 
 /** The cache is shared (RFC 9111 §1: it serves many users), so `private` and `s-maxage` apply. */
 const SHARED = { shared: true } as const;
@@ -34,8 +61,12 @@ const SHARED = { shared: true } as const;
  * Whether a response to a GET may be stored, and the policy it is served by, under RFC 9111's rules
  * for a shared cache as http-cache-semantics implements them (`storable()`: no `no-store` in request
  * or response, no `private`, `Authorization` only with `public`/`s-maxage`/`must-revalidate`, a status
- * the cache understands — so never a 206 or 304 — and some freshness), plus stricter rules of our own:
+ * the cache understands — so never a 206 or 304 — and some freshness), read from Cache-Control and
+ * Pragma normalised (directive names in any case) or from the first RFC 9213 targeted field present,
+ * plus rules of our own:
  *
+ * - any final status of {@link UNDERSTOOD_STATUSES} with explicit freshness (a `503` with
+ *   `max-age=5`), others only when heuristically cacheable; statuses outside it never;
  * - never a response carrying `Set-Cookie` (one user's cookie must never reach another);
  * - never `Vary: *` (it can never be matched) nor a `no-cache` response (each use would need the
  *   origin: for a cache in the same process as the origin, that is no cache);
@@ -50,24 +81,35 @@ export function decideStorage(
   headers: Record<string, string>,
   options: DecisionOptions,
 ): StoreDecision {
-  const requestHeaders = { ...request.headers } as CachePolicy.Headers;
+  if (!UNDERSTOOD_STATUSES.has(status))
+    return { storable: false, reason: `status ${status} is not understood` };
+  const view = cachingView(headers, options.targeted ?? []);
+  const directives = directiveMap(view['cache-control']);
+  const explicitExpiry =
+    directives.has('s-maxage') || directives.has('max-age') || view['expires'] !== undefined;
+  if (!LIBRARY_STATUSES.has(status) && !explicitExpiry) {
+    return { storable: false, reason: `status ${status} without explicit freshness` };
+  }
+  const judgedStatus = LIBRARY_STATUSES.has(status) ? status : 200;
+  const requestHeaders = {
+    ...request.headers,
+    ...requestDirectives(fieldValue(request.headers['cache-control']), fieldValue(request.headers['pragma'])),
+  } as CachePolicy.Headers;
   const full = new CachePolicy(
     { method: 'GET', url: request.url, headers: requestHeaders },
-    { status, headers },
+    { status: judgedStatus, headers: view },
     SHARED,
   );
   if (!full.storable()) return { storable: false, reason: 'not storable by RFC 9111 (shared cache)' };
   if (headers['set-cookie'] !== undefined) return { storable: false, reason: 'the response sets a cookie' };
   const vary = varyFields(headers['vary']);
   if (vary === '*') return { storable: false, reason: 'Vary: *' };
-  const directives = full.toObject().rescc;
-  if (directives['no-cache'] !== undefined) return { storable: false, reason: 'Cache-Control: no-cache' };
+  // From the library's parse too: it reads `Pragma: no-cache` as no-cache when there is no Cache-Control.
+  if (directives.has('no-cache') || full.toObject().rescc['no-cache'] !== undefined) {
+    return { storable: false, reason: 'Cache-Control: no-cache' };
+  }
 
-  const explicitExpiry =
-    directives['s-maxage'] !== undefined ||
-    directives['max-age'] !== undefined ||
-    headers['expires'] !== undefined;
-  const isPublic = directives['public'] !== undefined;
+  const isPublic = directives.has('public');
   const credentialed =
     request.headers['authorization'] !== undefined || request.headers['cookie'] !== undefined;
   if (!explicitExpiry) {
@@ -76,17 +118,17 @@ export function decideStorage(
       return { storable: false, reason: 'no freshness stated for a request with Cookie or Authorization' };
     }
   }
-  const noStale = directives['must-revalidate'] !== undefined || directives['proxy-revalidate'] !== undefined;
-  const view = new CachePolicy(
+  const noStale = directives.has('must-revalidate') || directives.has('proxy-revalidate');
+  const policy = new CachePolicy(
     { method: 'GET', headers: {} },
-    { status, headers: policyView(headers, explicitExpiry ? undefined : options.defaultTtl) },
+    { status: judgedStatus, headers: policyView(view, explicitExpiry ? undefined : options.defaultTtl) },
     SHARED,
   );
-  const ttlMs = view.timeToLive();
+  const ttlMs = policy.timeToLive();
   if (ttlMs <= 0) return { storable: false, reason: 'already stale' };
   return {
     storable: true,
-    policy: view.toObject(),
+    policy: policy.toObject(),
     itemTtl: Math.ceil(ttlMs / 1000),
     explicit: explicitExpiry || isPublic,
     noStale,
@@ -104,14 +146,16 @@ export function decideStorage(
  */
 function policyView(headers: Record<string, string>, defaultTtl: number | undefined): Record<string, string> {
   const view: Record<string, string> = {};
-  for (const name of ['date', 'expires', 'last-modified', 'age', 'pragma']) {
+  for (const name of ['date', 'expires', 'last-modified', 'pragma']) {
     const value = headers[name];
     if (value !== undefined) view[name] = value;
   }
+  const age = headers['age']?.trim();
+  if (age !== undefined && AGE.test(age)) view['age'] = age;
   const cacheControl = (headers['cache-control'] ?? '')
     .split(',')
     .map((part) => part.trim())
-    .filter((part) => part !== '' && !/^(must|proxy)-revalidate$/i.test(part));
+    .filter((part) => part !== '' && !/^(must|proxy)-revalidate$/.test(part));
   if (defaultTtl !== undefined) cacheControl.push(`s-maxage=${defaultTtl}`);
   if (cacheControl.length > 0) view['cache-control'] = cacheControl.join(', ');
   return view;
@@ -144,9 +188,7 @@ export function judge(
   const stale = policy.stale();
   // Without request directives, evaluateRequest comes down to stale(): skip the response headers it builds.
   if (!stale && cacheControl === undefined && pragma === undefined) return { kind: 'fresh', age };
-  const directives: CachePolicy.Headers = {};
-  if (cacheControl !== undefined) directives['cache-control'] = cacheControl;
-  if (pragma !== undefined) directives['pragma'] = pragma;
+  const directives: CachePolicy.Headers = requestDirectives(cacheControl, pragma);
   const result = policy.evaluateRequest({ method: 'GET', headers: directives });
   if (result.revalidation === undefined) {
     if (!stale) return { kind: 'fresh', age };
@@ -154,6 +196,7 @@ export function judge(
   } else if (!result.revalidation.synchronous && !noStale) {
     return { kind: 'stale-while-revalidate', age };
   }
+  // Stored policies hold normalised directives (decideStorage builds them from cachingView).
   const staleIfError = Number.parseInt(policyObject.rescc['stale-if-error'] ?? '', 10);
   const ifError = !noStale && staleIfError > 0 && policy.maxAge() + staleIfError > age;
   return { kind: 'revalidate', age, ifError };
@@ -177,7 +220,7 @@ export function requestForbidsStorage(headers: IncomingHttpHeaders): boolean {
   if (cacheControl === undefined) return false;
   // A private-cache policy for an always-storable response is storable unless the request says no-store.
   const probe = new CachePolicy(
-    { method: 'GET', headers: { 'cache-control': cacheControl } },
+    { method: 'GET', headers: requestDirectives(cacheControl, undefined) },
     { status: 200, headers: { 'cache-control': 'max-age=1' } },
     { shared: false },
   );

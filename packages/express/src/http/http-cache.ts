@@ -3,7 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type CallOptions, ErrorCodes } from '@memwire/core';
 import { Budget, type CacheClient } from './client.js';
 import { Coalescer, PassMemo } from './coalescer.js';
-import { type HttpCacheConfig, type HttpCacheOptions, resolveHttpCacheConfig } from './config.js';
+import {
+  type HttpCacheConfig,
+  type HttpCacheOptions,
+  resolveHttpCacheConfig,
+  targetedFields,
+} from './config.js';
+import { directiveMap } from './directives.js';
 import { EntryStore, type Lookup, type StoredEntry } from './entry-store.js';
 import type { Exchange } from './exchange.js';
 import { judge, requestForbidsStorage, type Verdict } from './freshness.js';
@@ -11,9 +17,10 @@ import { bumpGeneration, generationOf } from './generations.js';
 import { fieldValue } from './headers.js';
 import { createKeySpace, type KeySpace } from './keys.js';
 import { acquireLock, awaitHolder, releaseLock } from './lock.js';
+import { nameOf, originOf, resourceOf } from './origin.js';
 import { type Prepared, prepareEntry } from './prepare-entry.js';
 import { isShareable, serveEntry } from './respond.js';
-import type { CacheRequest, CacheStatus, HeaderList, OriginResponse } from './types.js';
+import type { CacheRequest, CacheStatus, HeaderList, OriginResponse, ServedResponse } from './types.js';
 import { normalizeResource, sameOriginTarget } from './url.js';
 
 /** What a request learns from the flight it joined: the response produced, if it could be stored. */
@@ -38,7 +45,8 @@ interface FetchContext {
   lockHeld: boolean;
 }
 
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** RFC 9110 §9.2.1: any other method, unknown ones included, is unsafe and may change the resource. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 /** RFC 5861 §4: the errors stale-if-error covers. */
 const ERROR_STATUSES = new Set([500, 502, 503, 504]);
 /** How long a key whose response could not be stored stops requests from waiting on each other. */
@@ -60,6 +68,9 @@ export class HttpCache {
   private readonly passMemo = new PassMemo(PASS_MEMO_MS, PASS_MEMO_KEYS);
   private readonly statusHeaderName: string | undefined;
   private readonly tagHeaderName: string;
+  /** RFC 9213 targeted fields obeyed, lower-case, in precedence order; the first is never stored when ours. */
+  private readonly targeted: readonly string[];
+  private readonly ownTargeted: string | undefined;
   private warnedAboutKeys = false;
   /** Stores still being written, so {@link HttpCache.settled} can wait for them. */
   private readonly writing = new Set<Promise<void>>();
@@ -72,45 +83,58 @@ export class HttpCache {
     const { cacheStatusHeader, tagHeader } = this.config;
     this.statusHeaderName = cacheStatusHeader === false ? undefined : cacheStatusHeader.toLowerCase();
     this.tagHeaderName = tagHeader.toLowerCase();
+    this.targeted = targetedFields(this.config);
+    const own = this.config.targetedCacheControl;
+    this.ownTargeted = own === false ? undefined : own.toLowerCase();
   }
 
   /** Decides how to answer `request`. Never rejects: when anything fails, the answer is the origin. */
   async begin(request: CacheRequest): Promise<Exchange> {
     try {
+      const origin = originOf(request);
+      if (origin === undefined) return this.pass('BYPASS');
       const { method } = request;
       if (method === 'GET' || method === 'HEAD') {
-        const directives = this.config.ignoreRequestDirectives ? undefined : request.headers;
+        const honoured = !this.config.ignoreRequestDirectives;
+        // Ignored directives leave the request altogether, so no rule below sees them (storing included).
+        const asked = honoured ? request : withoutDirectives(request);
+        const directives = honoured ? request.headers : undefined;
         if (directives !== undefined && requestForbidsStorage(directives)) return this.pass('BYPASS');
-        const resource = normalizeResource(request.resource ?? request.url);
+        const resource = resourceOf(origin, request.resource ?? request.url);
+        if (directives !== undefined && onlyIfCached(directives)) {
+          return await this.storedOnly(resource, asked, directives);
+        }
         return method === 'GET'
-          ? await this.get(resource, request, directives)
-          : await this.head(resource, request, directives);
+          ? await this.get(resource, asked, directives)
+          : await this.head(resource, asked, directives);
       }
-      if (UNSAFE_METHODS.has(method) && this.config.invalidateOnUnsafe) return this.invalidating(request);
-      return this.pass('BYPASS');
+      if (SAFE_METHODS.has(method) || !this.config.invalidateOnUnsafe) return this.pass('BYPASS');
+      return this.invalidating(request, origin);
     } catch {
       return this.pass('BYPASS');
     }
   }
 
   /**
-   * Invalidates every stored response of a URL (all its variants, and HEAD), in every process.
-   * A path or absolute URL is normalised as a request target; any other string is taken as a custom
-   * key, as the `key` option returns it. Rejects when memcached cannot be reached.
+   * Invalidates every stored response of a URL (all its variants, and HEAD) on every host, in every
+   * process. A path or absolute URL is normalised as a request target (an absolute URL's host is not
+   * looked at: the path is dropped on every host); any other string is taken as a custom key, as the
+   * `key` option returns it. Rejects when memcached cannot be reached.
    */
   async invalidate(url: string): Promise<void> {
-    await this.invalidateResource(normalizeResource(url));
+    await this.invalidateName(normalizeResource(url));
   }
 
   /**
-   * memcached cannot list keys, but a resource's responses hang off one key (the entry, or the Vary
-   * pointer to its variants), so deleting it drops them all: the next pointer carries the new
-   * generation, so its variant keys are new ones. The generation moves on first: a response being
-   * stored meanwhile, made before this invalidation, sees the change after its write and deletes it.
+   * memcached cannot list keys, nor the hosts a path was stored for, so invalidation moves the
+   * name's generation on: every entry and Vary pointer records the generation it was stored under,
+   * and a lookup reads the current one in the same batch as the entry, so an older one is a miss on
+   * every host. A response being stored meanwhile, made before this invalidation, sees the change
+   * after its write and deletes it. `entry`, when given, is deleted too, freeing its memory at once.
    */
-  private async invalidateResource(resource: string, options?: CallOptions): Promise<void> {
-    await bumpGeneration(this.client, this.keys.generation(resource), options);
-    await this.client.delete(this.keys.entry(resource), options);
+  private async invalidateName(name: string, entry?: string, options?: CallOptions): Promise<void> {
+    await bumpGeneration(this.client, this.keys.nameGeneration(name), options);
+    if (entry !== undefined) await this.client.delete(this.keys.entry(entry), options);
   }
 
   /** Invalidates every stored response tagged with any of `tags`. Rejects when memcached cannot be reached. */
@@ -133,6 +157,31 @@ export class HttpCache {
   }
 
   // ---- GET and HEAD ------------------------------------------------------------------------------
+
+  /**
+   * RFC 9111 §5.2.1.7 `only-if-cached`: a stored response the request accepts, or a 504, and never
+   * the origin.
+   */
+  private async storedOnly(
+    resource: string,
+    request: CacheRequest,
+    directives: IncomingHttpHeaders,
+  ): Promise<Exchange> {
+    const lookup = await this.store.lookup(resource, request, this.budget(), request.method === 'GET');
+    const entry = lookup.entry;
+    if (entry !== undefined && isShareable(entry, request)) {
+      const verdict = judge(entry.meta.policy, entry.meta.noStale, directives);
+      if (verdict.kind === 'fresh') return this.serve(entry, request, verdict.age, 'HIT');
+      if (verdict.kind === 'stale-acceptable') return this.serve(entry, request, verdict.age, 'STALE');
+    }
+    const response: ServedResponse = {
+      status: 504,
+      headers: [['content-length', '0'], ...this.statusHeader('MISS')],
+      body: request.method === 'HEAD' ? undefined : Buffer.alloc(0),
+      cacheStatus: 'MISS',
+    };
+    return { kind: 'serve', cacheStatus: 'MISS', headers: [], response };
+  }
 
   /** HEAD is answered from the GET entry; a miss goes to the origin and nothing is stored (no body). */
   private async head(
@@ -353,7 +402,9 @@ export class HttpCache {
           ? undefined
           : prepareEntry(request, response, {
               defaultTtl: this.config.ttl,
-              notStored: (name) => name === this.statusHeaderName || name === this.tagHeaderName,
+              notStored: (name) =>
+                name === this.statusHeaderName || name === this.tagHeaderName || name === this.ownTargeted,
+              targeted: this.targeted,
             });
     } catch {
       prepared = undefined;
@@ -377,25 +428,31 @@ export class HttpCache {
 
   /**
    * RFC 9111 §4.4: a non-error response to an unsafe method invalidates its target URI, and the URIs
-   * of its `Location` and `Content-Location` when they are of the same origin.
+   * of its `Location` and `Content-Location` when they are of the same origin as the target, as the
+   * application sees it (scheme, host and port): another origin's URL is never touched. The path is
+   * then invalidated on every host (see {@link invalidateName}), which can only cost misses.
    */
-  private invalidating(request: CacheRequest): Exchange {
+  private invalidating(request: CacheRequest, origin: string): Exchange {
     return {
       kind: 'invalidate',
       cacheStatus: 'BYPASS',
       headers: this.statusHeader('BYPASS'),
       finish: async (head) => {
         if (head.status < 200 || head.status >= 400) return;
-        const targets = new Set([normalizeResource(request.resource ?? request.url)]);
-        const host = fieldValue(request.headers.host);
+        const own = resourceOf(origin, request.resource ?? request.url);
+        const targets = new Map([[nameOf(own), own]]);
         for (const name of ['location', 'content-location']) {
           const value = fieldValue(head.headers[name]);
-          const target = value === undefined ? undefined : sameOriginTarget(value, host);
-          if (target !== undefined) targets.add(target);
+          const target = value === undefined ? undefined : sameOriginTarget(value, request.url, origin);
+          if (target === undefined) continue;
+          const resource = resourceOf(origin, target);
+          targets.set(nameOf(resource), resource);
         }
         const options = this.budget().options();
         await Promise.all(
-          [...targets].map((target) => this.invalidateResource(target, options).catch(() => {})),
+          [...targets].map(([name, resource]) =>
+            this.invalidateName(name, resource, options).catch(() => {}),
+          ),
         );
       },
     };
@@ -429,4 +486,16 @@ export class HttpCache {
   private budget(): Budget {
     return new Budget(this.config.commandTimeout);
   }
+}
+
+/** The request without its Cache-Control and Pragma: what the cache sees when it ignores them. */
+function withoutDirectives(request: CacheRequest): CacheRequest {
+  const { headers } = request;
+  if (headers['cache-control'] === undefined && headers['pragma'] === undefined) return request;
+  const { 'cache-control': _cacheControl, pragma: _pragma, ...rest } = headers;
+  return { ...request, headers: rest };
+}
+
+function onlyIfCached(headers: IncomingHttpHeaders): boolean {
+  return directiveMap(fieldValue(headers['cache-control'])).has('only-if-cached');
 }

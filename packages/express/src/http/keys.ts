@@ -1,3 +1,5 @@
+import { nameOf } from './origin.js';
+
 /**
  * The memcached keys of one cache. memcached has no way to list keys, so every key is derived from
  * what a request names: the resource (normalised URL or custom key), a tag, or a random nonce.
@@ -11,8 +13,17 @@ export interface KeySpace {
    * pointer was written) and the digest of the varied request fields.
    */
   variant(resource: string, nonce: string, digest: string): string;
-  /** The resource's generation counter: bumping it invalidates every stored response of the resource. */
+  /**
+   * The resource's generation counter: bumping it invalidates every stored response of the resource.
+   * It is the counter of the resource's name (see {@link KeySpace.nameGeneration}), whatever its origin.
+   */
   generation(resource: string): string;
+  /**
+   * The generation counter of a name (a path and query, or a custom key) on every origin: hosts are
+   * part of the entry keys, but memcached cannot list them, so invalidating `/p` moves on the one
+   * counter all of `/p`'s entries are checked against, on any host.
+   */
+  nameGeneration(name: string): string;
   /** A tag's generation counter. */
   tag(tag: string): string;
   /** The cross-process stampede lock of a resource. */
@@ -32,7 +43,8 @@ export function createKeySpace(prefix: string): KeySpace {
   return {
     entry: (resource) => `${prefix}e:GET:${safe(resource)}`,
     variant: (resource, nonce, digest) => `${prefix}v:${nonce}:${digest}:${safe(resource)}`,
-    generation: (resource) => `${prefix}g:${safe(resource)}`,
+    generation: (resource) => `${prefix}g:${safe(nameOf(resource))}`,
+    nameGeneration: (name) => `${prefix}g:${safe(name)}`,
     tag: (tag) => `${prefix}t:${safe(tag)}`,
     lock: (resource) => `${prefix}l:${safe(resource)}`,
     chunk: (nonce, index) => `${prefix}c:${nonce}:${index}`,

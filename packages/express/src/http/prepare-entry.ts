@@ -19,6 +19,8 @@ export interface PrepareOptions {
   defaultTtl: number;
   /** Header names that are the cache's own (its status header, the tag header): never stored. */
   notStored: (name: string) => boolean;
+  /** RFC 9213 targeted fields obeyed, lower-case, in precedence order. @default [] */
+  targeted?: readonly string[] | undefined;
 }
 
 /**
@@ -35,7 +37,10 @@ export function prepareEntry(
   const { body, status, inherited, setCookie } = response;
   if (body === undefined || setCookie === true) return undefined;
   const headers = flattenHeaders(response.headers);
-  const decision = decideStorage(request, status, headers, { defaultTtl: options.defaultTtl });
+  const decision = decideStorage(request, status, headers, {
+    defaultTtl: options.defaultTtl,
+    targeted: options.targeted,
+  });
   if (!decision.storable) return undefined;
   const stored = headersToStore(
     headers,

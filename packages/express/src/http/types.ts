@@ -16,6 +16,16 @@ export interface CacheRequest {
   headers: IncomingHttpHeaders;
   /** A custom resource key replacing the URL (the `key` option), before normalisation. */
   resource?: string | undefined;
+  /**
+   * The scheme as the application sees it (`'http'`, `'https'`; Express's `req.protocol`, which
+   * honours `trust proxy` and X-Forwarded-Proto). Part of the key. Undefined: unknown, keyed without.
+   */
+  scheme?: string | undefined;
+  /**
+   * The host, with its port if any, as the application sees it (behind a trusted proxy,
+   * X-Forwarded-Host). Part of the key, lower-cased, a default port dropped. Undefined: the `Host` header.
+   */
+  host?: string | undefined;
 }
 
 /** The origin's status and headers at the moment its head was written. */

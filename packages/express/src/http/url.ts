@@ -31,20 +31,30 @@ export function normalizeResource(resource: string): string {
   return resource.startsWith('/') || /^https?:\/\//i.test(resource) ? normalizeUrl(resource) : resource;
 }
 
+/** Stands for a request without a host, so that only relative references resolve to its origin. */
+const NO_HOST = 'memwire.invalid';
+
 /**
  * The path and query of a `Location` or `Content-Location` value when it names a resource of the same
- * origin as the request (RFC 9111 §4.4 invalidates only those), else undefined.
+ * origin as the request (RFC 9111 §4.4 invalidates only those), else undefined. `origin` is the
+ * request's, as the cache keys it (`scheme://host[:port]`, or `//host` when the scheme is unknown:
+ * then only the host is compared); a relative reference is resolved against the request's target.
  */
-const BASE = 'http://memwire.invalid';
-
-export function sameOriginTarget(value: string, requestHost: string | undefined): string | undefined {
+export function sameOriginTarget(value: string, requestTarget: string, origin: string): string | undefined {
+  const schemeless = origin.startsWith('//');
+  const host = origin.slice(origin.indexOf('//') + 2);
+  const scheme = schemeless ? 'http:' : origin.slice(0, origin.indexOf('//'));
+  let base: URL;
   let url: URL;
   try {
-    url = new URL(value, BASE);
+    base = new URL(`${scheme}//${host === '' ? NO_HOST : host}${normalizeUrl(requestTarget)}`);
+    url = new URL(value, base);
   } catch {
     return undefined;
   }
-  const relative = url.origin === BASE;
-  if (!relative && (requestHost === undefined || url.host !== requestHost.toLowerCase())) return undefined;
+  if (url.host !== base.host) return undefined;
+  if (schemeless ? url.protocol !== 'http:' && url.protocol !== 'https:' : url.protocol !== base.protocol) {
+    return undefined;
+  }
   return url.pathname + url.search;
 }

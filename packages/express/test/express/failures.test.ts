@@ -2,7 +2,7 @@ import { createClient, rawCodec } from '@memwire/core';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startFaultProxy, startMemcached } from '../../../../test/support/index.js';
 import { responseCache } from '../../src/index.js';
-import { cacheClient, frameworks, serve, uniquePrefix } from '../helpers.js';
+import { cacheClient, frameworks, resourceOf, serve, uniquePrefix } from '../helpers.js';
 
 let memcached: MemcachedServer;
 beforeAll(async () => {
@@ -68,7 +68,10 @@ describe.each(frameworks)('$name: a failing cache never fails a request', (frame
   test('bytes in an entry key that are not an entry are a miss', async () => {
     const h = await app(memcached.address);
     const prefix = h.cache.cache.config.keyPrefix;
-    await h.client.set(`${prefix}e:GET:/r`, Buffer.from('garbage written by someone else'));
+    await h.client.set(
+      `${prefix}e:GET:${resourceOf(h.running, '/r')}`,
+      Buffer.from('garbage written by someone else'),
+    );
     expect((await h.running.request('/r')).text).toBe('run 1');
   });
 

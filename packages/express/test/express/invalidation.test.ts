@@ -156,12 +156,14 @@ describe.each(frameworks)('$name: invalidation', (framework) => {
     expect((await h.after('/slow')).text).toBe('new');
   });
 
-  test('an evicted generation counter changes nothing for the stored responses', async () => {
+  test('an evicted generation counter costs a miss, never a stale hit', async () => {
     const h = await shop();
     await h.request('/products/1');
     await h.cache.settled();
-    await h.client.delete(`${h.cache.cache.config.keyPrefix}g:/products/1`);
     expect((await h.request('/products/1')).headers['x-cache']).toBe('HIT');
+    await h.client.delete(`${h.cache.cache.config.keyPrefix}g:/products/1`);
+    expect((await h.request('/products/1')).headers['x-cache']).toBe('MISS');
+    expect((await h.after('/products/1')).headers['x-cache']).toBe('HIT');
     await h.cache.invalidate('/products/1');
     expect((await h.request('/products/1')).headers['x-cache']).toBe('MISS');
   });

@@ -169,8 +169,10 @@ describe.each(frameworks)('$name: RFC 9111 rules', (framework) => {
     expect(Number((await h.request('/r')).headers.age)).toBeGreaterThanOrEqual(1);
   });
 
-  test('revalidates on a request no-cache and bypasses on no-store', async () => {
-    const h = await route((_req, res, runs) => res.set('Cache-Control', 'max-age=60').send(`${runs}`));
+  test('with ignoreRequestDirectives: false, revalidates on a request no-cache and bypasses on no-store', async () => {
+    const h = await route((_req, res, runs) => res.set('Cache-Control', 'max-age=60').send(`${runs}`), {
+      ignoreRequestDirectives: false,
+    });
     await h.request('/r');
     const noCache = await h.after('/r', { headers: { 'cache-control': 'no-cache' } });
     expect([noCache.text, noCache.headers['x-cache']]).toEqual(['2', 'MISS']);
@@ -182,7 +184,16 @@ describe.each(frameworks)('$name: RFC 9111 rules', (framework) => {
     expect(maxAge0.text).toBe('4');
   });
 
-  test('ignores the request directives when told to', async () => {
+  test('ignores the request directives by default, and when told to', async () => {
+    const byDefault = await route((_req, res, runs) =>
+      res.set('Cache-Control', 'max-age=60').send(`${runs}`),
+    );
+    await byDefault.request('/r');
+    const reply = await byDefault.after('/r', {
+      headers: { 'cache-control': 'no-cache', pragma: 'no-cache' },
+    });
+    expect([reply.text, reply.headers['x-cache']]).toEqual(['1', 'HIT']);
+
     const h = await route((_req, res, runs) => res.set('Cache-Control', 'max-age=60').send(`${runs}`), {
       ignoreRequestDirectives: true,
     });
@@ -204,6 +215,48 @@ describe.each(frameworks)('$name: RFC 9111 rules', (framework) => {
       expect((await h.after('/r')).headers['x-cache']).toBe('MISS');
     }
   });
+
+  test.each(['60.5', '61abc', '-3600', '59, 1'])(
+    'ignores an Age of %s, which is not a non-negative integer (RFC 9111 §5.1)',
+    async (age) => {
+      const h = await route((_req, res, runs) =>
+        res.set({ 'Cache-Control': 'max-age=60', Age: age }).send(`${runs}`),
+      );
+      await h.request('/r');
+      const second = await h.after('/r');
+      expect([second.text, second.headers['x-cache']]).toEqual(['1', 'HIT']);
+      // Counted from when it was stored, not from the upstream Age (59 read as 59 would say 59).
+      expect(Number(second.headers.age)).toBeLessThan(30);
+    },
+  );
+
+  test.each([0, 60])(
+    'stores an error that states its freshness, never one that does not (ttl %i)',
+    async (ttl) => {
+      let status = 503;
+      let cacheControl: string | undefined = 'max-age=60';
+      const h = await route(
+        (_req, res, runs) => {
+          if (cacheControl !== undefined) res.set('Cache-Control', cacheControl);
+          res.status(status).send(`${runs}`);
+        },
+        { ttl },
+      );
+      await h.request('/r');
+      const stored = await h.after('/r');
+      expect([stored.status, stored.text, stored.headers['x-cache']]).toEqual([503, '1', 'HIT']);
+      await h.cache.invalidate('/r');
+      for ([status, cacheControl] of [
+        [403, undefined],
+        [500, undefined],
+        [418, 'max-age=60'],
+        [299, 'max-age=60'],
+      ] as const) {
+        await h.request('/r');
+        expect((await h.after('/r')).headers['x-cache']).toBe('MISS');
+      }
+    },
+  );
 
   test('does not store the hop-by-hop fields, nor the tag header', async () => {
     const h = await route((_req, res) =>

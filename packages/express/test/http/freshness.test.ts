@@ -24,9 +24,23 @@ describe('decideStorage', () => {
     expect(decide(headers).storable).toBe(false);
   });
 
-  test('refuses statuses it does not understand: 206, 304, 500', () => {
-    for (const status of [206, 304, 500])
+  test('refuses statuses it does not understand (206, 304, 1xx, unregistered), even with max-age', () => {
+    for (const status of [206, 304, 103, 299, 418, 599])
       expect(decide({ 'cache-control': 'max-age=60' }, anonymous, status).storable).toBe(false);
+  });
+
+  test('stores any understood status that states its freshness, and only then', () => {
+    for (const status of [400, 403, 429, 500, 503]) {
+      expect(decide({ 'cache-control': 'max-age=60' }, anonymous, status)).toMatchObject({
+        storable: true,
+        itemTtl: 60,
+      });
+      expect(decide({}, anonymous, status).storable).toBe(false);
+    }
+  });
+
+  test.each(['1.5', '-100', '10abc', '3, 4'])('ignores an Age of %s (RFC 9111 §5.1)', (age) => {
+    expect(decide({ 'cache-control': 'max-age=60', age })).toMatchObject({ storable: true, itemTtl: 60 });
   });
 
   test('gives the default TTL to a response that states no freshness', () => {

@@ -44,10 +44,24 @@ describe('normalizeResource', () => {
 });
 
 describe('sameOriginTarget', () => {
-  test('takes relative references and absolute URLs of the request host only', () => {
-    expect(sameOriginTarget('/items/2', 'api.test')).toBe('/items/2');
-    expect(sameOriginTarget('items/2', 'api.test')).toBe('/items/2');
-    expect(sameOriginTarget('http://api.test/items/2?x', 'api.test')).toBe('/items/2?x');
-    expect(sameOriginTarget('http://evil.test/items/2', 'api.test')).toBeUndefined();
+  test('takes relative references and absolute URLs of the request origin only', () => {
+    const origin = 'http://api.test';
+    expect(sameOriginTarget('/items/2', '/items', origin)).toBe('/items/2');
+    expect(sameOriginTarget('http://api.test/items/2?x', '/items', origin)).toBe('/items/2?x');
+    expect(sameOriginTarget('http://api.test:80/items/2', '/items', origin)).toBe('/items/2');
+    expect(sameOriginTarget('http://evil.test/items/2', '/items', origin)).toBeUndefined();
+    expect(sameOriginTarget('//evil.test/items/2', '/items', origin)).toBeUndefined();
+    expect(sameOriginTarget('https://api.test/items/2', '/items', origin)).toBeUndefined();
+    expect(sameOriginTarget('http://api.test:8080/items/2', '/items', origin)).toBeUndefined();
+  });
+
+  test('resolves a relative reference against the request target (RFC 3986 §5.2)', () => {
+    expect(sameOriginTarget('2', '/shop/items/1', 'https://api.test')).toBe('/shop/items/2');
+    expect(sameOriginTarget('../x', '/shop/items/1', 'https://api.test')).toBe('/shop/x');
+  });
+
+  test('with no scheme known, compares the host only', () => {
+    expect(sameOriginTarget('https://api.test/a', '/', '//api.test')).toBe('/a');
+    expect(sameOriginTarget('https://evil.test/a', '/', '//api.test')).toBeUndefined();
   });
 });

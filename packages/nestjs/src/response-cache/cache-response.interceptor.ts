@@ -1,5 +1,5 @@
 import { ConfigError } from '@memwire/core';
-import type { CacheRequest } from '@memwire/express';
+import { appOrigin, type CacheRequest } from '@memwire/express';
 import {
   type CallHandler,
   type ExecutionContext,
@@ -53,11 +53,15 @@ export class CacheResponseInterceptor implements NestInterceptor {
     try {
       const { key, tags } = options;
       const platformRequest = exchange.platformRequest;
+      // The scheme and host as the platform reports them (Express's and Fastify's trust proxy): part of the key.
+      const { scheme, host } = appOrigin(platformRequest, exchange.request);
       request = {
         method: (exchange.request.method ?? 'GET').toUpperCase(),
         url: exchange.url,
         headers: exchange.request.headers,
         resource: typeof key === 'function' ? key(platformRequest) : key,
+        scheme,
+        host,
       };
       routeTags = typeof tags === 'function' ? tags(platformRequest) : (tags ?? []);
     } catch {
@@ -66,10 +70,19 @@ export class CacheResponseInterceptor implements NestInterceptor {
     }
     const cache = responseCache.cacheFor(options.ttl);
     const tagHeader = cache.config.tagHeader.toLowerCase();
+    const { targetedCacheControl } = cache.config;
+    const ownTargeted = targetedCacheControl === false ? undefined : targetedCacheControl.toLowerCase();
     const nestReplies = nestWillReply(context);
     return from(cache.begin(request)).pipe(
       mergeMap((decision) =>
-        proceed(decision, { http: exchange, handle: () => next.handle(), nestReplies, tagHeader, routeTags }),
+        proceed(decision, {
+          http: exchange,
+          handle: () => next.handle(),
+          nestReplies,
+          tagHeader,
+          routeTags,
+          ownTargeted,
+        }),
       ),
     );
   }

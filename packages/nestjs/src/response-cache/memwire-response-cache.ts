@@ -45,9 +45,9 @@ export class MemwireResponseCache {
   }
 
   /**
-   * Invalidates every stored response of a URL (all its `Vary` variants, and HEAD), in every process
-   * sharing the cache. Pass a path (`/products/1?lang=en`) or absolute URL, or the string a route's
-   * `key` returns. Rejects when memcached cannot be reached.
+   * Invalidates every stored response of a URL (all its `Vary` variants, and HEAD), on every host,
+   * in every process sharing the cache. Pass a path (`/products/1?lang=en`) or absolute URL (its host
+   * is not looked at), or the string a route's `key` returns. Rejects when memcached cannot be reached.
    */
   invalidate(url: string): Promise<void> {
     return this.fallback.invalidate(url);

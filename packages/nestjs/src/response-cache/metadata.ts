@@ -33,9 +33,10 @@ export interface CacheResponseOptions<Request = CacheResponseRequest> {
    */
   tags?: readonly string[] | ((request: Request) => readonly string[]) | undefined;
   /**
-   * The resource a request names, instead of its path and query (the method and the `Vary`
-   * values are still added): a path (normalised like URLs, so `invalidate(path)` finds it) or any
-   * other string. A fixed string makes every request of the route share one resource.
+   * The resource a request names, instead of its path and query (the scheme and host the platform
+   * sees, the method and the `Vary` values are still added): a path (normalised like URLs, so
+   * `invalidate(path)` finds it) or any other string. A fixed string makes every request of the
+   * route, on one host, share one resource.
    * @default the request's path and query
    * @example key: (req) => `/products/${req.params.id}` // ignores the query string
    */

@@ -3,6 +3,7 @@ import {
   captureResponse,
   type Exchange,
   type OriginResponse,
+  removeOnHead,
   type ServedResponse,
   setHeaders,
   writeServed,
@@ -21,6 +22,11 @@ export interface ProceedContext {
   tagHeader: string;
   /** The route's own tags (`@CacheResponse({ tags })`). */
   routeTags: readonly string[];
+  /**
+   * The cache's own targeted Cache-Control field (RFC 9213), lower-case: read by the cache, never
+   * sent. Removed inside the capture, which reads the head first.
+   */
+  ownTargeted?: string | undefined;
 }
 
 /**
@@ -29,6 +35,8 @@ export interface ProceedContext {
  */
 export function proceed(exchange: Exchange, context: ProceedContext): Observable<unknown> {
   const { response } = context.http;
+  // Nest sets @Header() fields on every reply, hits included, so it goes from every one.
+  if (context.ownTargeted !== undefined) removeOnHead(response, context.ownTargeted);
   if (exchange.kind === 'serve') {
     try {
       serve(context.http, exchange.response, context.nestReplies);

@@ -128,11 +128,13 @@ describe('the response cache in the application', () => {
       ],
       controllers: [PagesController],
     };
+    // One public host for both (the host is part of the key; each app listens on its own port).
+    const host = { headers: { host: 'shop.test' } };
     const first = await startApp(metadata);
-    await first.request('/page');
+    await first.request('/page', host);
     await first.close(); // no settled(): the store may still be in flight
     const second = await startApp(metadata);
-    const reply = await second.request('/page');
+    const reply = await second.request('/page', host);
     expect([reply.headers['x-cache'], JSON.parse(reply.text)]).toEqual(['HIT', { run: 1 }]);
   });
 

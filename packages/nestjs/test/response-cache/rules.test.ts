@@ -178,6 +178,14 @@ class PagesController {
     return new StreamableFile(Buffer.from([0, 13, 10, 255, 0]), { type: 'application/octet-stream' });
   }
 
+  @Get('targeted')
+  @CacheResponse()
+  @Header('Cache-Control', 'no-store')
+  @Header('Memwire-Cache-Control', 'max-age=60')
+  targeted() {
+    return { run: run('targeted') };
+  }
+
   @Get('uncached')
   uncached() {
     return { run: run('uncached') };
@@ -336,8 +344,43 @@ describe.each(['express', 'fastify'] as const)('@CacheResponse on %s', (platform
   });
 
   test('the tag header is not sent when the cache passes either', async () => {
-    const bypass = await h.request('/header-tagged', { headers: { 'Cache-Control': 'no-store' } });
+    const honouring = await pagesApp(platform, { ignoreRequestDirectives: false });
+    const bypass = await honouring.request('/header-tagged', { headers: { 'Cache-Control': 'no-store' } });
     expect([bypass.headers['x-cache'], bypass.headers['x-cache-tags']]).toEqual(['BYPASS', undefined]);
+  });
+
+  test('the host the platform sees is part of the key: one tenant never gets another’s page', async () => {
+    await h.request('/plain', { headers: { host: 'a.test' } });
+    const b = await after('/plain', { headers: { host: 'b.test' } });
+    const a = await after('/plain', { headers: { host: 'A.test:80' } });
+    expect([b.headers['x-cache'], json(b), a.headers['x-cache'], json(a)]).toEqual([
+      'MISS',
+      { run: 2 },
+      'HIT',
+      { run: 1 },
+    ]);
+    await h.pages.invalidate('/plain');
+    expect((await h.request('/plain', { headers: { host: 'b.test' } })).headers['x-cache']).toBe('MISS');
+  });
+
+  test('a request directive cannot replace the stored response by default', async () => {
+    await h.request('/plain');
+    const forced = await after('/plain', { headers: { 'Cache-Control': 'no-cache', Pragma: 'no-cache' } });
+    expect([forced.headers['x-cache'], json(forced)]).toEqual(['HIT', { run: 1 }]);
+  });
+
+  test('Memwire-Cache-Control decides for the cache and is never sent; Cache-Control goes out as set', async () => {
+    const first = await h.request('/targeted');
+    const hit = await after('/targeted');
+    expect([hit.headers['x-cache'], json(hit), hit.headers['cache-control']]).toEqual([
+      'HIT',
+      { run: 1 },
+      'no-store',
+    ]);
+    expect([first.headers['memwire-cache-control'], hit.headers['memwire-cache-control']]).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   test('invalidate(url) drops a stored response', async () => {
