@@ -49,10 +49,16 @@ function brand(target: abstract new (...args: never[]) => Error, name: string): 
   Object.defineProperty(target, BRAND, { value: symbol });
 }
 
+function hasBrand(target: object, value: unknown): boolean {
+  if (!Object.hasOwn(target, BRAND)) return Function.prototype[Symbol.hasInstance].call(target, value);
+  const symbol = (target as Record<symbol, symbol>)[BRAND]!;
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[symbol] === true;
+}
+
 /** The base of every memwire error. */
 export class MemwireError extends Error {
   static {
-    brand(this, 'MemwireError');
+    brand(MemwireError, 'MemwireError');
   }
 
   /**
@@ -60,9 +66,8 @@ export class MemwireError extends Error {
    * that is not memwire's own (an application's subclass) keeps the ordinary prototype check.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (!Object.hasOwn(this, BRAND)) return Function.prototype[Symbol.hasInstance].call(this, value);
-    const symbol = (this as unknown as Record<symbol, symbol>)[BRAND]!;
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[symbol] === true;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about, a subclass included
+    return hasBrand(this, value);
   }
 
   override name = 'MemwireError';
@@ -80,7 +85,7 @@ export class MemwireError extends Error {
 /** Invalid configuration: a bad option or environment variable. Thrown by `createClient`. */
 export class ConfigError extends MemwireError {
   static {
-    brand(this, 'ConfigError');
+    brand(ConfigError, 'ConfigError');
   }
 
   override name = 'ConfigError';
@@ -92,7 +97,7 @@ export class ConfigError extends MemwireError {
 /** The server could not be reached, refused the connection, or the connection broke. */
 export class ConnectionError extends MemwireError {
   static {
-    brand(this, 'ConnectionError');
+    brand(ConnectionError, 'ConnectionError');
   }
 
   override name = 'ConnectionError';
@@ -119,7 +124,7 @@ function syscallCodeOf(cause: unknown): string | undefined {
 /** A connect or a command took longer than its timeout. */
 export class TimeoutError extends MemwireError {
   static {
-    brand(this, 'TimeoutError');
+    brand(TimeoutError, 'TimeoutError');
   }
 
   override name = 'TimeoutError';
@@ -134,7 +139,7 @@ export class TimeoutError extends MemwireError {
  */
 export class AuthError extends MemwireError {
   static {
-    brand(this, 'AuthError');
+    brand(AuthError, 'AuthError');
   }
 
   override name = 'AuthError';
@@ -150,7 +155,7 @@ export class AuthError extends MemwireError {
 /** A key memcached would not accept; nothing was sent. */
 export class InvalidKeyError extends MemwireError {
   static {
-    brand(this, 'InvalidKeyError');
+    brand(InvalidKeyError, 'InvalidKeyError');
   }
 
   override name = 'InvalidKeyError';
@@ -162,7 +167,7 @@ export class InvalidKeyError extends MemwireError {
 /** A value the codec cannot store (e.g. `undefined`, a function); nothing was sent. */
 export class InvalidValueError extends MemwireError {
   static {
-    brand(this, 'InvalidValueError');
+    brand(InvalidValueError, 'InvalidValueError');
   }
 
   override name = 'InvalidValueError';
@@ -174,7 +179,7 @@ export class InvalidValueError extends MemwireError {
 /** A bad argument other than a key or value: a negative delta, a TTL that is not a number. */
 export class InvalidArgumentError extends MemwireError {
   static {
-    brand(this, 'InvalidArgumentError');
+    brand(InvalidArgumentError, 'InvalidArgumentError');
   }
 
   override name = 'InvalidArgumentError';
@@ -186,7 +191,7 @@ export class InvalidArgumentError extends MemwireError {
 /** A value larger than `maxValueSize`; nothing was sent. */
 export class ValueTooLargeError extends MemwireError {
   static {
-    brand(this, 'ValueTooLargeError');
+    brand(ValueTooLargeError, 'ValueTooLargeError');
   }
 
   override name = 'ValueTooLargeError';
@@ -205,7 +210,7 @@ export class ValueTooLargeError extends MemwireError {
 /** The server answered `SERVER_ERROR …` to this command (e.g. "object too large for cache"). */
 export class ServerError extends MemwireError {
   static {
-    brand(this, 'ServerError');
+    brand(ServerError, 'ServerError');
   }
 
   override name = 'ServerError';
@@ -221,7 +226,7 @@ export class ServerError extends MemwireError {
 /** The server answered `ERROR` or `CLIENT_ERROR …` to this command (e.g. incr on a non-number). */
 export class ClientError extends MemwireError {
   static {
-    brand(this, 'ClientError');
+    brand(ClientError, 'ClientError');
   }
 
   override name = 'ClientError';
@@ -233,7 +238,7 @@ export class ClientError extends MemwireError {
 /** The server sent bytes that are not a valid reply; the connection was reset to stay in step. */
 export class ProtocolError extends MemwireError {
   static {
-    brand(this, 'ProtocolError');
+    brand(ProtocolError, 'ProtocolError');
   }
 
   override name = 'ProtocolError';
@@ -245,7 +250,7 @@ export class ProtocolError extends MemwireError {
 /** The client was closed before the command could run. */
 export class ClientClosedError extends MemwireError {
   static {
-    brand(this, 'ClientClosedError');
+    brand(ClientClosedError, 'ClientClosedError');
   }
 
   override name = 'ClientClosedError';
@@ -257,7 +262,7 @@ export class ClientClosedError extends MemwireError {
 /** The caller's AbortSignal fired. */
 export class AbortError extends MemwireError {
   static {
-    brand(this, 'AbortError');
+    brand(AbortError, 'AbortError');
   }
 
   override name = 'AbortError';
@@ -269,7 +274,7 @@ export class AbortError extends MemwireError {
 /** A stored value could not be decoded (e.g. a Python pickle, or bad JSON). */
 export class CodecError extends MemwireError {
   static {
-    brand(this, 'CodecError');
+    brand(CodecError, 'CodecError');
   }
 
   override name = 'CodecError';
@@ -281,7 +286,7 @@ export class CodecError extends MemwireError {
 /** The command cannot go through the configured proxy (e.g. `stats` through twemproxy); nothing was sent. */
 export class UnsupportedCommandError extends MemwireError {
   static {
-    brand(this, 'UnsupportedCommandError');
+    brand(UnsupportedCommandError, 'UnsupportedCommandError');
   }
 
   override name = 'UnsupportedCommandError';
@@ -298,7 +303,7 @@ export class UnsupportedCommandError extends MemwireError {
  */
 export class AuthRequiredError extends AuthError {
   static {
-    brand(this, 'AuthRequiredError');
+    brand(AuthRequiredError, 'AuthRequiredError');
   }
 
   override name = 'AuthRequiredError';
@@ -314,7 +319,7 @@ export class AuthRequiredError extends AuthError {
  */
 export class ItemTooLargeError extends ServerError {
   static {
-    brand(this, 'ItemTooLargeError');
+    brand(ItemTooLargeError, 'ItemTooLargeError');
   }
 
   override name = 'ItemTooLargeError';
@@ -329,7 +334,7 @@ export class ItemTooLargeError extends ServerError {
  */
 export class DiscoveryError extends MemwireError {
   static {
-    brand(this, 'DiscoveryError');
+    brand(DiscoveryError, 'DiscoveryError');
   }
 
   override name = 'DiscoveryError';
