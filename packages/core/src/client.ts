@@ -431,6 +431,15 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     await Promise.all([...this.topology.pools.map((pool) => pool.end(true)), this.discovery?.close()]);
   }
 
+  /**
+   * What `JSON.stringify` shows of a client (a logger serialising an object that holds one): the
+   * servers and where each setting came from, never a credential. Without it the connections'
+   * back-references would make JSON.stringify throw.
+   */
+  toJSON(): { servers: readonly string[]; sources: ResolvedConfig<In, Out>['sources'] } {
+    return { servers: this.servers, sources: { ...this.config.sources } };
+  }
+
   // ---- internals --------------------------------------------------------------------------------
 
   /** twemproxy closes the connection on commands it does not forward: refuse them before sending. */

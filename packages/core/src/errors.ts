@@ -4,6 +4,8 @@
  * involved and never carry a credential.
  */
 
+import { maskCredentialsIn } from './config/secrets.js';
+
 /** The stable error codes. */
 export const ErrorCodes = {
   CONFIG: 'ERR_MEMWIRE_CONFIG',
@@ -90,7 +92,8 @@ export class ConfigError extends MemwireError {
 
   override name = 'ConfigError';
   constructor(message: string) {
-    super(ErrorCodes.CONFIG, message);
+    // Messages quote what was configured: a `user:pass@` in it is masked whatever built the message.
+    super(ErrorCodes.CONFIG, maskCredentialsIn(message));
   }
 }
 

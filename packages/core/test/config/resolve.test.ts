@@ -287,7 +287,7 @@ describe('resolveConfig', () => {
     test('turns true into Node defaults and passes options through', () => {
       expect(resolveConfig({ env: {}, tls: true }).tls).toEqual({});
       const options = { servername: 'cache.example.com' };
-      expect(resolveConfig({ env: {}, tls: options }).tls).toBe(options);
+      expect(resolveConfig({ env: {}, tls: options }).tls).toEqual(options);
       expect(resolveConfig({ env: {}, tls: false }).tls).toBeUndefined();
     });
   });
