@@ -101,10 +101,10 @@ export interface ClientOptions<In = unknown, Out = In> {
   failover?: Failover | undefined;
   /**
    * Delay before the first background probe of a server marked down, in ms; doubles per failed probe,
-   * with jitter. @default 100
+   * with jitter. At most 2^31 − 1 (Node fires longer timers after 1 ms). @default 100
    */
   retryDelay?: number | undefined;
-  /** Longest delay between reconnect attempts, in ms. @default 5000 */
+  /** Longest delay between reconnect attempts, in ms, at most 2^31 − 1. @default 5000 */
   maxRetryDelay?: number | undefined;
   /**
    * How keys are spread over several servers. Each matches libmemcached 1.1.4 key for key, so clients

@@ -157,8 +157,13 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
       1,
     ),
     failover: checkFailover(options.failover ?? DEFAULT_OPTIONS.failover),
-    retryDelay: checkNumber('retryDelay', options.retryDelay ?? DEFAULT_OPTIONS.retryDelay, 0),
-    maxRetryDelay: checkNumber('maxRetryDelay', options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay, 0),
+    retryDelay: checkNumber('retryDelay', options.retryDelay ?? DEFAULT_OPTIONS.retryDelay, 0, MAX_TIMER_MS),
+    maxRetryDelay: checkNumber(
+      'maxRetryDelay',
+      options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay,
+      0,
+      MAX_TIMER_MS,
+    ),
     distribution: checkDistribution(options.distribution ?? DEFAULT_OPTIONS.distribution),
     hash: checkHash(options.hash ?? defaultKeyHash(options.distribution ?? DEFAULT_OPTIONS.distribution)),
     // Through twemproxy every get has its own line: a multi-key line that touches a dead backend
@@ -261,7 +266,7 @@ function resolveAutoDiscovery(option: ClientOptions['autoDiscovery']): { interva
     option === true
       ? DEFAULT_OPTIONS.autoDiscoveryInterval
       : (option.interval ?? DEFAULT_OPTIONS.autoDiscoveryInterval);
-  return { interval: checkNumber('autoDiscovery.interval', interval, 1000) };
+  return { interval: checkNumber('autoDiscovery.interval', interval, 1000, MAX_TIMER_MS) };
 }
 
 function checkProxy(value: ClientOptions['proxy']): 'twemproxy' | undefined {
