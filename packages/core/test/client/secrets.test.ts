@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
+import { type MemcachedServer, startFakeServer, startMemcached } from '../../../../test/support/index.js';
 import { ConfigError, createClient } from '../../src/index.js';
-import { uniqueKey, useClients } from './helpers.js';
+import { retryUntil, uniqueKey, useClients } from './helpers.js';
 
 const USERNAME = 'app';
 const PASSWORD = 'S3cr3tPW-9d1e';
@@ -49,6 +49,33 @@ describe('a client never shows its credentials', () => {
       expect(JSON.parse(JSON.stringify(c))).toMatchObject({ servers: c.servers });
     },
   );
+
+  test('nor while its login is still waiting for an answer', async () => {
+    // A server that reads the login and never answers: the pseudo-set stays in flight.
+    let received = '';
+    const silent = await startFakeServer((_socket, chunk) => {
+      received += chunk.toString('latin1');
+    });
+    try {
+      const c = newClient({
+        servers: silent.address,
+        username: USERNAME,
+        password: PASSWORD,
+        commandTimeout: 2000,
+      });
+      const pending = c.get('k').catch(() => undefined);
+      await retryUntil(async () => expect(received).toContain(PASSWORD), 1500);
+      const text = inspect(c, { depth: 20, showHidden: true });
+      expect(text).not.toContain(PASSWORD);
+      // Nor as the bytes of the pseudo-set (util.inspect shows a Buffer as hex).
+      const hex = [...Buffer.from(PASSWORD)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+      expect(text).not.toContain(hex);
+      await c.close();
+      await pending;
+    } finally {
+      await silent.close();
+    }
+  });
 
   test('nor the private key or passphrase of its TLS options', () => {
     const c = newClient({ servers: secured.address, tls: { key: TLS_KEY, passphrase: PASSWORD } });
