@@ -11,12 +11,12 @@ import { DEFAULT_OPTIONS } from './defaults.js';
 import { readEnvironment } from './env.js';
 import type { ClientOptions, Distribution, KeyHash } from './options.js';
 import { hideSecrets } from './secrets.js';
-import type { ServerAddressInput } from './server-address.js';
 import {
   normalizeServer,
   parseServerList,
   parseServerListWithCredentials,
   type ServerAddress,
+  type ServerAddressInput,
   type ServerListWithCredentials,
 } from './server-address.js';
 import { isMemcacheUrl, parseMemcacheUrl } from './url.js';
