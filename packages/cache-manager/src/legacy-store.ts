@@ -116,7 +116,8 @@ export function memwireStore(options: MemwireStoreOptions = {}): MemwireStore {
   } = options;
   const adapter = new KeyvMemwire({ ...adapterOptions, namespace, throwOnErrors: true });
   const checked = (value: unknown): Value => {
-    if (!isCacheable(value)) throw new InvalidValueError(`value is not cacheable: ${String(value)}`);
+    // The value itself may be a secret (a token, a session): name its type and size only.
+    if (!isCacheable(value)) throw new InvalidValueError(`value is not cacheable: ${describeValue(value)}`);
     return value as Value;
   };
   const ttlOf = (ttl: number | undefined) => ttl ?? defaultTtl;
@@ -149,4 +150,15 @@ export function memwireStore(options: MemwireStoreOptions = {}): MemwireStore {
     ttl: () => Promise.resolve(TTL_UNKNOWN),
     disconnect: () => adapter.disconnect(),
   };
+}
+
+/** What a refused value is, without its contents: `string of 20 characters`, `Buffer of 3 bytes`, `Map`. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `string of ${value.length} characters`;
+  if (Buffer.isBuffer(value)) return `Buffer of ${value.length} bytes`;
+  if (value instanceof Uint8Array) return `${value.constructor.name} of ${value.byteLength} bytes`;
+  if (Array.isArray(value)) return `array of ${value.length} items`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
 }

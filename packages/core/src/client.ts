@@ -20,6 +20,7 @@ import { RetrievalCommand } from './connection/retrieval.js';
 import {
   AbortError,
   ClientClosedError,
+  type DiscoveryError,
   InvalidArgumentError,
   UnsupportedCommandError,
   ValueTooLargeError,
@@ -78,7 +79,7 @@ export interface ClientEvents {
   /** Auto discovery found a new node list (a new config version) and the ring now uses it. */
   topologyChange: [{ servers: string[]; version: number }];
   /** Auto discovery could not read the node list; the client keeps the one it has. */
-  discoveryError: [{ error: Error }];
+  discoveryError: [{ error: DiscoveryError }];
 }
 
 /**
@@ -133,7 +134,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       const endpoints = config.servers.map(
         (server) => new ServerPool({ ...config, poolSize: 1, server, login }, quiet),
       );
-      const onError = (error: Error): void => {
+      const onError = (error: DiscoveryError): void => {
         this.emit('discoveryError', { error });
       };
       const discovery = new AutoDiscovery(
@@ -428,6 +429,15 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.topology.pools.map((pool) => pool.end(true)), this.discovery?.close()]);
+  }
+
+  /**
+   * What `JSON.stringify` shows of a client (a logger serialising an object that holds one): the
+   * servers and where each setting came from, never a credential. Without it the connections'
+   * back-references would make JSON.stringify throw.
+   */
+  toJSON(): { servers: readonly string[]; sources: ResolvedConfig<In, Out>['sources'] } {
+    return { servers: this.servers, sources: { ...this.config.sources } };
   }
 
   // ---- internals --------------------------------------------------------------------------------

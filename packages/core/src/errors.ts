@@ -4,6 +4,8 @@
  * involved and never carry a credential.
  */
 
+import { maskCredentialsIn } from './config/secrets.js';
+
 /** The stable error codes. */
 export const ErrorCodes = {
   CONFIG: 'ERR_MEMWIRE_CONFIG',
@@ -21,6 +23,9 @@ export const ErrorCodes = {
   ABORTED: 'ERR_MEMWIRE_ABORTED',
   CODEC: 'ERR_MEMWIRE_CODEC',
   UNSUPPORTED: 'ERR_MEMWIRE_UNSUPPORTED',
+  AUTH_REQUIRED: 'ERR_MEMWIRE_AUTH_REQUIRED',
+  ITEM_TOO_LARGE: 'ERR_MEMWIRE_ITEM_TOO_LARGE',
+  DISCOVERY: 'ERR_MEMWIRE_DISCOVERY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -31,8 +36,42 @@ export interface MemwireErrorOptions {
   cause?: unknown;
 }
 
+/** The static key under which each memwire error class keeps its brand. */
+const BRAND = Symbol.for('memwire.error.brand');
+
+/**
+ * Marks `target`'s prototype with `Symbol.for('memwire.error.<name>')`, as undici does (its
+ * lib/core/errors.js): `instanceof` then checks that global-registry symbol instead of the prototype
+ * chain, so it holds across two installed copies of @memwire/core and across its ESM and CommonJS
+ * builds (each has its own classes). An instance carries the brand of every class it descends from.
+ */
+function brand(target: abstract new (...args: never[]) => Error, name: string): void {
+  const symbol = Symbol.for(`memwire.error.${name}`);
+  Object.defineProperty(target.prototype, symbol, { value: true });
+  Object.defineProperty(target, BRAND, { value: symbol });
+}
+
+function hasBrand(target: object, value: unknown): boolean {
+  if (!Object.hasOwn(target, BRAND)) return Function.prototype[Symbol.hasInstance].call(target, value);
+  const symbol = (target as Record<symbol, symbol>)[BRAND]!;
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[symbol] === true;
+}
+
 /** The base of every memwire error. */
 export class MemwireError extends Error {
+  static {
+    brand(MemwireError, 'MemwireError');
+  }
+
+  /**
+   * `error instanceof ConfigError` is true for a ConfigError of any copy of @memwire/core. A class
+   * that is not memwire's own (an application's subclass) keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about, a subclass included
+    return hasBrand(this, value);
+  }
+
   override name = 'MemwireError';
   readonly code: ErrorCode;
   /** The server (`host:port`) involved, when there is one. */
@@ -47,38 +86,81 @@ export class MemwireError extends Error {
 
 /** Invalid configuration: a bad option or environment variable. Thrown by `createClient`. */
 export class ConfigError extends MemwireError {
+  static {
+    brand(ConfigError, 'ConfigError');
+  }
+
   override name = 'ConfigError';
   constructor(message: string) {
-    super(ErrorCodes.CONFIG, message);
+    // Messages quote what was configured: a `user:pass@` in it is masked whatever built the message.
+    super(ErrorCodes.CONFIG, maskCredentialsIn(message));
   }
 }
 
 /** The server could not be reached, refused the connection, or the connection broke. */
 export class ConnectionError extends MemwireError {
+  static {
+    brand(ConnectionError, 'ConnectionError');
+  }
+
   override name = 'ConnectionError';
+  /**
+   * The operating system's code when a system call failed (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`,
+   * `EAI_AGAIN`, …), also through a server marked down; undefined otherwise (a TLS failure, a server
+   * closing the connection). Branch on this, not on the message.
+   */
+  readonly syscallCode: string | undefined;
   constructor(message: string, options: MemwireErrorOptions = {}) {
     super(ErrorCodes.CONNECTION, message, options);
+    this.syscallCode = syscallCodeOf(options.cause);
   }
+}
+
+function syscallCodeOf(cause: unknown): string | undefined {
+  if (cause instanceof ConnectionError) return cause.syscallCode;
+  if (typeof cause !== 'object' || cause === null) return undefined;
+  const { code, syscall } = cause as { code?: unknown; syscall?: unknown };
+  // Node sets `syscall` on system errors (connect, getaddrinfo); TLS errors have a code but no syscall.
+  return typeof code === 'string' && typeof syscall === 'string' ? code : undefined;
 }
 
 /** A connect or a command took longer than its timeout. */
 export class TimeoutError extends MemwireError {
+  static {
+    brand(TimeoutError, 'TimeoutError');
+  }
+
   override name = 'TimeoutError';
   constructor(message: string, options: MemwireErrorOptions = {}) {
     super(ErrorCodes.TIMEOUT, message, options);
   }
 }
 
-/** The server refused the pseudo-set login. */
+/**
+ * The server refused the pseudo-set login (code `ERR_MEMWIRE_AUTH`: wrong credentials or dialect). Its
+ * subclass {@link AuthRequiredError} (`ERR_MEMWIRE_AUTH_REQUIRED`) is a server wanting a login none was given.
+ */
 export class AuthError extends MemwireError {
+  static {
+    brand(AuthError, 'AuthError');
+  }
+
   override name = 'AuthError';
-  constructor(message: string, options: MemwireErrorOptions = {}) {
-    super(ErrorCodes.AUTH, message, options);
+  constructor(
+    message: string,
+    options: MemwireErrorOptions = {},
+    code: typeof ErrorCodes.AUTH | typeof ErrorCodes.AUTH_REQUIRED = ErrorCodes.AUTH,
+  ) {
+    super(code, message, options);
   }
 }
 
 /** A key memcached would not accept; nothing was sent. */
 export class InvalidKeyError extends MemwireError {
+  static {
+    brand(InvalidKeyError, 'InvalidKeyError');
+  }
+
   override name = 'InvalidKeyError';
   constructor(message: string) {
     super(ErrorCodes.INVALID_KEY, message);
@@ -87,6 +169,10 @@ export class InvalidKeyError extends MemwireError {
 
 /** A value the codec cannot store (e.g. `undefined`, a function); nothing was sent. */
 export class InvalidValueError extends MemwireError {
+  static {
+    brand(InvalidValueError, 'InvalidValueError');
+  }
+
   override name = 'InvalidValueError';
   constructor(message: string) {
     super(ErrorCodes.INVALID_VALUE, message);
@@ -95,6 +181,10 @@ export class InvalidValueError extends MemwireError {
 
 /** A bad argument other than a key or value: a negative delta, a TTL that is not a number. */
 export class InvalidArgumentError extends MemwireError {
+  static {
+    brand(InvalidArgumentError, 'InvalidArgumentError');
+  }
+
   override name = 'InvalidArgumentError';
   constructor(message: string) {
     super(ErrorCodes.INVALID_ARGUMENT, message);
@@ -103,6 +193,10 @@ export class InvalidArgumentError extends MemwireError {
 
 /** A value larger than `maxValueSize`; nothing was sent. */
 export class ValueTooLargeError extends MemwireError {
+  static {
+    brand(ValueTooLargeError, 'ValueTooLargeError');
+  }
+
   override name = 'ValueTooLargeError';
   readonly size: number;
   readonly limit: number;
@@ -118,14 +212,26 @@ export class ValueTooLargeError extends MemwireError {
 
 /** The server answered `SERVER_ERROR …` to this command (e.g. "object too large for cache"). */
 export class ServerError extends MemwireError {
+  static {
+    brand(ServerError, 'ServerError');
+  }
+
   override name = 'ServerError';
-  constructor(message: string, options: MemwireErrorOptions = {}) {
-    super(ErrorCodes.SERVER_ERROR, message, options);
+  constructor(
+    message: string,
+    options: MemwireErrorOptions = {},
+    code: typeof ErrorCodes.SERVER_ERROR | typeof ErrorCodes.ITEM_TOO_LARGE = ErrorCodes.SERVER_ERROR,
+  ) {
+    super(code, message, options);
   }
 }
 
 /** The server answered `ERROR` or `CLIENT_ERROR …` to this command (e.g. incr on a non-number). */
 export class ClientError extends MemwireError {
+  static {
+    brand(ClientError, 'ClientError');
+  }
+
   override name = 'ClientError';
   constructor(message: string, options: MemwireErrorOptions = {}) {
     super(ErrorCodes.CLIENT_ERROR, message, options);
@@ -134,6 +240,10 @@ export class ClientError extends MemwireError {
 
 /** The server sent bytes that are not a valid reply; the connection was reset to stay in step. */
 export class ProtocolError extends MemwireError {
+  static {
+    brand(ProtocolError, 'ProtocolError');
+  }
+
   override name = 'ProtocolError';
   constructor(message: string, options: MemwireErrorOptions = {}) {
     super(ErrorCodes.PROTOCOL, message, options);
@@ -142,6 +252,10 @@ export class ProtocolError extends MemwireError {
 
 /** The client was closed before the command could run. */
 export class ClientClosedError extends MemwireError {
+  static {
+    brand(ClientClosedError, 'ClientClosedError');
+  }
+
   override name = 'ClientClosedError';
   constructor(message = 'the client is closed') {
     super(ErrorCodes.CLOSED, message);
@@ -150,6 +264,10 @@ export class ClientClosedError extends MemwireError {
 
 /** The caller's AbortSignal fired. */
 export class AbortError extends MemwireError {
+  static {
+    brand(AbortError, 'AbortError');
+  }
+
   override name = 'AbortError';
   constructor(message = 'the operation was aborted', options: MemwireErrorOptions = {}) {
     super(ErrorCodes.ABORTED, message, options);
@@ -158,6 +276,10 @@ export class AbortError extends MemwireError {
 
 /** A stored value could not be decoded (e.g. a Python pickle, or bad JSON). */
 export class CodecError extends MemwireError {
+  static {
+    brand(CodecError, 'CodecError');
+  }
+
   override name = 'CodecError';
   constructor(message: string, options: MemwireErrorOptions = {}) {
     super(ErrorCodes.CODEC, message, options);
@@ -166,8 +288,60 @@ export class CodecError extends MemwireError {
 
 /** The command cannot go through the configured proxy (e.g. `stats` through twemproxy); nothing was sent. */
 export class UnsupportedCommandError extends MemwireError {
+  static {
+    brand(UnsupportedCommandError, 'UnsupportedCommandError');
+  }
+
   override name = 'UnsupportedCommandError';
   constructor(message: string) {
     super(ErrorCodes.UNSUPPORTED, message);
+  }
+}
+
+/**
+ * The server wants a login and none is configured: memcached -Y answers every command of a connection
+ * that has not logged in with `CLIENT_ERROR unauthenticated` (and reads a `set` as a login attempt).
+ * Still an {@link AuthError} for `instanceof`, with its own code: the fix is to configure credentials,
+ * not to correct them.
+ */
+export class AuthRequiredError extends AuthError {
+  static {
+    brand(AuthRequiredError, 'AuthRequiredError');
+  }
+
+  override name = 'AuthRequiredError';
+  constructor(message: string, options: MemwireErrorOptions = {}) {
+    super(message, options, ErrorCodes.AUTH_REQUIRED);
+  }
+}
+
+/**
+ * The server refused a value bigger than its item size (`SERVER_ERROR object too large for cache`:
+ * memcached's `-I`, 1 MiB by default, holds the key and an item header too). The data was swallowed and
+ * the connection stays in step. Still a {@link ServerError} for `instanceof`, with its own code.
+ */
+export class ItemTooLargeError extends ServerError {
+  static {
+    brand(ItemTooLargeError, 'ItemTooLargeError');
+  }
+
+  override name = 'ItemTooLargeError';
+  constructor(message: string, options: MemwireErrorOptions = {}) {
+    super(message, options, ErrorCodes.ITEM_TOO_LARGE);
+  }
+}
+
+/**
+ * AWS ElastiCache auto discovery could not read the node list: no endpoint answered
+ * `config get cluster`, or its answer was malformed. `cause` holds the last endpoint's error.
+ */
+export class DiscoveryError extends MemwireError {
+  static {
+    brand(DiscoveryError, 'DiscoveryError');
+  }
+
+  override name = 'DiscoveryError';
+  constructor(message: string, options: MemwireErrorOptions = {}) {
+    super(ErrorCodes.DISCOVERY, message, options);
   }
 }

@@ -129,7 +129,7 @@ describe('events', () => {
         { key: 'small', value: 'ok' },
         { key: 'big', value: 'x'.repeat(2 * 1024 * 1024) },
       ]),
-    ).rejects.toMatchObject({ code: ErrorCodes.SERVER_ERROR });
+    ).rejects.toMatchObject({ code: ErrorCodes.ITEM_TOO_LARGE });
     expect(errors).toHaveLength(1);
     expect(await adapter.get('small')).toBe('ok');
   });

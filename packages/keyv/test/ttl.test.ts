@@ -85,3 +85,24 @@ describe('TTLs on a real server', () => {
     expect(await adapter.getMany(['short', 'long', 'none'])).toEqual([undefined, 'l', 'n']);
   });
 });
+
+describe('TTLs that end after 2038 (memcached keeps a 32-bit exptime)', () => {
+  // 10^15 ms is about 31,700 years: sent as is, memcached would store it and expire it at once.
+  const HUGE_MS = 1e15;
+
+  test('a huge TTL keeps the value in memcached, through the adapter, Keyv 5 and Keyv 6', async () => {
+    const adapter = new KeyvMemwire(env.client(server), { namespace: 'huge-ttl' });
+    await adapter.set('direct', 'v', HUGE_MS);
+    await adapter.setMany([{ key: 'many', value: 'v', ttl: HUGE_MS }]);
+    const viaKeyv5 = new Keyv5({ store: new KeyvMemwire(env.client(server)), namespace: 'huge5' });
+    const viaKeyv6 = new Keyv6({ store: new KeyvMemwire(env.client(server)), namespace: 'huge6' });
+    await viaKeyv5.set('k', 'v5', HUGE_MS);
+    await viaKeyv6.set('k', 'v6', Number.MAX_SAFE_INTEGER);
+    // Read from memcached itself: Keyv's own `expires` check would hide a value the server dropped.
+    const generation = Number(await raw.get(namespaceKeys('huge-ttl').generation));
+    expect(await raw.get(namespaceKeys('huge-ttl').data(generation, 'direct'))).toBeDefined();
+    expect(await raw.get(namespaceKeys('huge-ttl').data(generation, 'many'))).toBeDefined();
+    expect(await viaKeyv5.get('k')).toBe('v5');
+    expect(await viaKeyv6.get('k')).toBe('v6');
+  });
+});

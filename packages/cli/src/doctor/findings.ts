@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { formatAddress, isLoopback, type ResolvedConfig, type Value } from '@memwire/core';
+import { ErrorCodes, formatAddress, isLoopback, type ResolvedConfig, type Value } from '@memwire/core';
 import { describeServer, describeSource } from '../config.js';
 
 /** Something `doctor` found: a problem makes it exit 1, a warning only with `--strict`. */
@@ -115,29 +115,33 @@ async function sameAddress(config: ResolvedConfig<Value, Value>): Promise<Findin
 
 /** The usual cause of a failure, said in terms of the configuration the operator can change. */
 export function hintFor(
-  code: string,
-  message: string,
+  error: { code: string; syscallCode?: string | undefined },
   resolvedSources: ResolvedConfig<Value, Value>['sources'],
 ): string | undefined {
   const sources = Object.fromEntries(
     Object.entries(resolvedSources).map(([name, source]) => [name, describeSource(source)]),
   ) as typeof resolvedSources;
-  // The core reports memcached -Y's "unauthenticated" as an AuthError saying a login is required.
-  if (code === 'ERR_MEMWIRE_AUTH' && /requires authentication/.test(message)) {
-    return 'the server requires a login: set MEMCACHE_USERNAME and MEMCACHE_PASSWORD, or use a memcache://user:pass@host URL';
+  // Codes and the system's own error code only: messages are for people and may change.
+  switch (error.code) {
+    case ErrorCodes.AUTH_REQUIRED:
+      return 'the server requires a login: set MEMCACHE_USERNAME and MEMCACHE_PASSWORD, or use a memcache://user:pass@host URL';
+    case ErrorCodes.AUTH:
+      return `check the username (${sources.username}), the password (${sources.password}) and the auth dialect (${sources.authDialect})`;
+    case ErrorCodes.TIMEOUT:
+      return 'no answer in time: a firewall may be dropping packets, the host may be wrong, or the server is overloaded (--timeout raises the limit)';
+    case ErrorCodes.CONNECTION:
+      return connectionHint(error.syscallCode, sources.servers);
+    default:
+      return undefined;
   }
-  if (code === 'ERR_MEMWIRE_AUTH') {
-    return `check the username (${sources.username}), the password (${sources.password}) and the auth dialect (${sources.authDialect})`;
+}
+
+function connectionHint(syscallCode: string | undefined, servers: string): string | undefined {
+  if (syscallCode === 'ECONNREFUSED') {
+    return `nothing accepts connections there: is memcached running on that host and port (${servers})?`;
   }
-  if (code === 'ERR_MEMWIRE_TIMEOUT') {
-    return 'no answer in time: a firewall may be dropping packets, the host may be wrong, or the server is overloaded (--timeout raises the limit)';
-  }
-  if (code !== 'ERR_MEMWIRE_CONNECTION') return undefined;
-  if (message.includes('ECONNREFUSED') || /refused/i.test(message)) {
-    return `nothing accepts connections there: is memcached running on that host and port (${sources.servers})?`;
-  }
-  if (message.includes('ENOTFOUND') || message.includes('EAI_AGAIN')) {
-    return `the host name does not resolve: check its spelling (${sources.servers})`;
+  if (syscallCode === 'ENOTFOUND' || syscallCode === 'EAI_AGAIN') {
+    return `the host name does not resolve: check its spelling (${servers})`;
   }
   return undefined;
 }

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { AuthError, type Client, type Credentials, type StatsSummary, summarizeStats } from '@memwire/core';
+import {
+  type Client,
+  ConnectionError,
+  type Credentials,
+  ErrorCodes,
+  type StatsSummary,
+  summarizeStats,
+} from '@memwire/core';
 import { describeError } from '../output.js';
 import type { Finding } from './findings.js';
 
@@ -24,8 +31,16 @@ export interface ServerReport {
   /** The set/get/delete of a throwaway key, each true when it behaved. */
   probe: { set: boolean; get: boolean; delete: boolean } | null;
   stats: StatsSummary | null;
-  /** The failure that stopped the checks, and at which step. */
-  error: { code: string; message: string; step: 'connect' | 'login' | 'probe' | 'stats' } | null;
+  /**
+   * The failure that stopped the checks, and at which step; `syscallCode` is the system's code of a
+   * connection failure (`ECONNREFUSED`, `ENOTFOUND`, …), when there is one.
+   */
+  error: {
+    code: string;
+    message: string;
+    step: 'connect' | 'login' | 'probe' | 'stats';
+    syscallCode?: string;
+  } | null;
 }
 
 /**
@@ -81,12 +96,15 @@ export async function probeServer(
     }
   } catch (error) {
     const { code, message } = describeError(error);
-    // memcached -Y answers every command of a connection that has not logged in this way.
-    const missing = credentials === undefined && /CLIENT_ERROR unauthenticated/.test(message);
-    if (error instanceof AuthError) report.login = 'refused';
-    if (missing) report.login = 'missing';
-    const loginFailed = error instanceof AuthError || missing;
+    // ERR_MEMWIRE_AUTH_REQUIRED: memcached -Y refused a command of a connection that had not logged
+    // in (no credentials); ERR_MEMWIRE_AUTH: it refused the credentials given.
+    if (code === ErrorCodes.AUTH) report.login = 'refused';
+    if (code === ErrorCodes.AUTH_REQUIRED) report.login = 'missing';
+    const loginFailed = code === ErrorCodes.AUTH || code === ErrorCodes.AUTH_REQUIRED;
     report.error = { code, message, step: loginFailed ? 'login' : step };
+    if (error instanceof ConnectionError && error.syscallCode !== undefined) {
+      report.error.syscallCode = error.syscallCode;
+    }
   }
   return { report, warnings };
 }

@@ -36,7 +36,7 @@ export async function runDoctor(options: ClientOptions<Value> = {}): Promise<Doc
     const problems = servers.flatMap((report): Finding[] => {
       if (report.error === null) return [];
       const { code, message } = report.error;
-      const hint = hintFor(code, message, config.sources);
+      const hint = hintFor(report.error, config.sources);
       return [{ code, server: report.server, message, ...(hint === undefined ? {} : { hint }) }];
     });
     warnings.push(...probes.flatMap((probe) => probe.warnings));

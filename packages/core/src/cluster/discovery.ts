@@ -1,7 +1,7 @@
 import type { ServerAddress } from '../config/server-address.js';
 import { ConfigCommand } from '../connection/commands.js';
 import type { ServerPool } from '../connection/pool.js';
-import { ProtocolError } from '../errors.js';
+import { DiscoveryError } from '../errors.js';
 
 /** A cluster's node list as AWS ElastiCache's configuration endpoint gives it. */
 export interface ClusterConfig {
@@ -20,7 +20,7 @@ export function parseClusterConfig(text: string, server: string): ClusterConfig 
   const [versionLine = '', nodesLine = ''] = text.split(/\r?\n/);
   const version = Number(versionLine.trim());
   const fail = (why: string) =>
-    new ProtocolError(`bad "config get cluster" reply from ${server}: ${why}`, { server });
+    new DiscoveryError(`bad "config get cluster" reply from ${server}: ${why}`, { server });
   if (!Number.isInteger(version)) throw fail(`version ${JSON.stringify(versionLine)}`);
   const nodes = nodesLine
     .trim()
@@ -49,21 +49,31 @@ export class AutoDiscovery {
     private readonly endpoints: readonly ServerPool[],
     private readonly interval: number,
     private readonly onConfig: (config: ClusterConfig) => void,
-    private readonly onError: (error: Error) => void,
+    private readonly onError: (error: DiscoveryError) => void,
   ) {}
 
-  /** Asks the endpoints once; resolves with the config, or rejects with the last endpoint's error. */
+  /**
+   * Asks the endpoints once; resolves with the config, or rejects with a DiscoveryError whose `cause`
+   * is the last endpoint's error.
+   */
   async poll(): Promise<ClusterConfig> {
-    let lastError: Error = new Error('no configuration endpoint');
+    let lastError: DiscoveryError = new DiscoveryError('auto discovery has no configuration endpoint');
     for (const endpoint of this.endpoints) {
+      const server = endpoint.address;
       const command = new ConfigCommand('config get cluster\r\n');
       endpoint.primary.send(command);
       try {
         const data = await command.promise;
-        if (data === undefined) throw new ProtocolError(`${endpoint.address} sent no cluster config`);
-        return parseClusterConfig(data.toString('utf8'), endpoint.address);
+        if (data === undefined) throw new DiscoveryError(`${server} sent no cluster config`, { server });
+        return parseClusterConfig(data.toString('utf8'), server);
       } catch (error) {
-        lastError = error as Error;
+        lastError =
+          error instanceof DiscoveryError
+            ? error
+            : new DiscoveryError(
+                `auto discovery: "config get cluster" failed on ${server} (is it an ElastiCache configuration endpoint?): ${(error as Error).message}`,
+                { server, cause: error },
+              );
       }
     }
     throw lastError;

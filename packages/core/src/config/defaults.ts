@@ -9,7 +9,9 @@ export const DEFAULT_OPTIONS = {
   keyPrefix: '',
   hashLongKeys: false,
   ttl: 0,
-  maxValueSize: 1024 * 1024,
+  // 1 MiB − 1 KiB: memcached 1.6.18 with its default -I 1m stored at most 1,048,267 bytes under a
+  // 250-byte key (1,048,516 under a 1-byte key): the item header and key share the 1 MiB.
+  maxValueSize: 1024 * 1024 - 1024,
   connectTimeout: 2000,
   commandTimeout: 1000,
   failureThreshold: 2,

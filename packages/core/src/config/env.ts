@@ -1,7 +1,8 @@
 import { AUTH_DIALECTS, type AuthDialect } from '../auth/dialects.js';
 import { ConfigError } from '../errors.js';
 import type { Environment } from './options.js';
-import { parseServerList, type ServerAddress } from './server-address.js';
+import { hideSecrets } from './secrets.js';
+import { parseServerListWithCredentials, type ServerAddress } from './server-address.js';
 import { isMemcacheUrl, parseMemcacheUrl } from './url.js';
 
 /** A value read from the environment, with the variable it came from (for errors and `doctor`). */
@@ -21,8 +22,9 @@ export interface EnvSettings {
 
 /**
  * Reads configuration the Heroku way, as MemCachier and memjs do: `MEMCACHIER_*` first, then
- * `MEMCACHE_*`. A servers variable may hold a `memcache://` URL. Malformed values throw a
- * ConfigError naming the variable and the bad entry, never a password.
+ * `MEMCACHE_*`. A servers variable may hold a `memcache://` URL, or memjs's `user:pass@host:port`
+ * entries. Malformed values throw a ConfigError naming the variable and the bad entry, never a
+ * password; the password and the IronCache token read `***` in `util.inspect` and JSON.
  */
 export function readEnvironment(env: Environment): EnvSettings {
   const settings: EnvSettings = {};
@@ -35,12 +37,17 @@ export function readEnvironment(env: Environment): EnvSettings {
       if (url.password !== undefined) settings.password = { value: url.password, source: servers.source };
       if (url.tls) settings.tls = { value: true, source: servers.source };
     } else {
-      settings.servers = { value: parseServerList(servers.value, servers.source), source: servers.source };
+      // memjs's `user:pass@host:port` entries: their credentials win over the variables, as in memjs.
+      const list = parseServerListWithCredentials(servers.value, servers.source);
+      settings.servers = { value: list.servers, source: servers.source };
+      if (list.username !== undefined) settings.username = { value: list.username, source: servers.source };
+      if (list.password !== undefined) settings.password = { value: list.password, source: servers.source };
     }
   }
   settings.username ??= first(env, ['MEMCACHIER_USERNAME', 'MEMCACHE_USERNAME']);
   // A password is taken byte for byte: spaces may be part of it.
   settings.password ??= first(env, ['MEMCACHIER_PASSWORD', 'MEMCACHE_PASSWORD'], false);
+  if (settings.password !== undefined) hideSecrets(settings.password, ['value']);
 
   const dialect = first(env, ['MEMCACHE_AUTH_DIALECT']);
   if (dialect !== undefined) {
@@ -59,7 +66,7 @@ export function readEnvironment(env: Environment): EnvSettings {
     if (projectId === undefined) throw new ConfigError('IRON_TOKEN is set but IRON_PROJECT_ID is not');
     const cacheName = first(env, ['IRON_CACHE'])?.value ?? 'default';
     settings.ironcache = {
-      value: { token: token.value, projectId: projectId.value, cacheName },
+      value: hideSecrets({ token: token.value, projectId: projectId.value, cacheName }, ['token']),
       source: 'IRON_TOKEN',
     };
   }

@@ -65,9 +65,16 @@ export interface ClientOptions<In = unknown, Out = In> {
    * rejecting them. Keys with whitespace or control characters are still rejected. @default false
    */
   hashLongKeys?: boolean | undefined;
-  /** Default TTL in seconds for writes: 0 = never expire; over 30 days is sent as a Unix time. @default 0 */
+  /**
+   * Default TTL in seconds for writes: 0 = never expire; over 30 days is sent as a Unix time; a TTL
+   * ending after 2038-01-19 (memcached's 32-bit exptime) is clamped to that date. @default 0
+   */
   ttl?: number | undefined;
-  /** Largest value in bytes; larger ones are refused before anything is written. @default 1048576 */
+  /**
+   * Largest (encoded) value in bytes; larger ones are refused before anything is written. The default
+   * fits a default memcached (`-I 1m`), whose 1 MiB item also holds the key and an item header; raise
+   * it for servers started with a larger `-I`. @default 1047552 (1 MiB − 1 KiB)
+   */
   maxValueSize?: number | undefined;
   /** How long a TCP (and TLS) connect may take, in ms. @default 2000 */
   connectTimeout?: number | undefined;
@@ -94,10 +101,10 @@ export interface ClientOptions<In = unknown, Out = In> {
   failover?: Failover | undefined;
   /**
    * Delay before the first background probe of a server marked down, in ms; doubles per failed probe,
-   * with jitter. @default 100
+   * with jitter. At most 2^31 − 1 (Node fires longer timers after 1 ms). @default 100
    */
   retryDelay?: number | undefined;
-  /** Longest delay between reconnect attempts, in ms. @default 5000 */
+  /** Longest delay between reconnect attempts, in ms, at most 2^31 − 1. @default 5000 */
   maxRetryDelay?: number | undefined;
   /**
    * How keys are spread over several servers. Each matches libmemcached 1.1.4 key for key, so clients

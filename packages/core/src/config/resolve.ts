@@ -10,7 +10,15 @@ import { keyProblem } from '../protocol/keys.js';
 import { DEFAULT_OPTIONS } from './defaults.js';
 import { readEnvironment } from './env.js';
 import type { ClientOptions, Distribution, KeyHash } from './options.js';
-import { normalizeServer, parseServerList, type ServerAddress } from './server-address.js';
+import { hideSecrets } from './secrets.js';
+import {
+  normalizeServer,
+  parseServerList,
+  parseServerListWithCredentials,
+  type ServerAddress,
+  type ServerAddressInput,
+  type ServerListWithCredentials,
+} from './server-address.js';
 import { isMemcacheUrl, parseMemcacheUrl } from './url.js';
 
 /** Options with every default applied and every value checked. */
@@ -57,17 +65,17 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
 
   let servers: ServerAddress[] | undefined;
   let serversUrl: ReturnType<typeof parseMemcacheUrl> | undefined;
+  // Credentials of memjs-style `user:pass@host:port` entries in options.servers.
+  let entries: ServerListWithCredentials | undefined;
   if (typeof options.servers === 'string' && isMemcacheUrl(options.servers)) {
     serversUrl = parseMemcacheUrl(options.servers, 'options.servers');
     servers = serversUrl.servers;
   } else if (typeof options.servers === 'string') {
-    servers = parseServerList(options.servers, 'options.servers');
+    entries = parseServerListWithCredentials(options.servers, 'options.servers');
+    servers = entries.servers;
   } else if (options.servers !== undefined) {
-    servers = options.servers.flatMap((entry, i) =>
-      typeof entry === 'string'
-        ? parseServerList(entry, `options.servers[${i}]`)
-        : [normalizeServer(entry, `options.servers[${i}]`)],
-    );
+    entries = joinEntries(options.servers);
+    servers = entries.servers;
     if (servers.length === 0) throw new ConfigError('options.servers: no servers given');
   }
   const fromUrl = serversUrl ?? url;
@@ -92,12 +100,14 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     'username',
     [options.username, 'options.username'],
     [fromUrl?.username, urlName],
+    [entries?.username, 'options.servers'],
     [env.username?.value, env.username?.source ?? ''],
   );
   const password = pick<string>(
     'password',
     [options.password, 'options.password'],
     [fromUrl?.password, urlName],
+    [entries?.password, 'options.servers'],
     [env.password?.value, env.password?.source ?? ''],
   );
   const tlsOption = pick<boolean | TlsConnectionOptions>(
@@ -123,7 +133,7 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     servers: resolvedServers,
     credentials: buildCredentials(authDialect, username, password, ironcache, sources),
     authDialect,
-    tls: tlsOption === undefined || tlsOption === false ? undefined : tlsOption === true ? {} : tlsOption,
+    tls: resolveTls(tlsOption),
     keyPrefix: options.keyPrefix ?? DEFAULT_OPTIONS.keyPrefix,
     keyFunction: options.keyFunction,
     hashLongKeys: options.hashLongKeys ?? DEFAULT_OPTIONS.hashLongKeys,
@@ -147,8 +157,13 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
       1,
     ),
     failover: checkFailover(options.failover ?? DEFAULT_OPTIONS.failover),
-    retryDelay: checkNumber('retryDelay', options.retryDelay ?? DEFAULT_OPTIONS.retryDelay, 0),
-    maxRetryDelay: checkNumber('maxRetryDelay', options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay, 0),
+    retryDelay: checkNumber('retryDelay', options.retryDelay ?? DEFAULT_OPTIONS.retryDelay, 0, MAX_TIMER_MS),
+    maxRetryDelay: checkNumber(
+      'maxRetryDelay',
+      options.maxRetryDelay ?? DEFAULT_OPTIONS.maxRetryDelay,
+      0,
+      MAX_TIMER_MS,
+    ),
     distribution: checkDistribution(options.distribution ?? DEFAULT_OPTIONS.distribution),
     hash: checkHash(options.hash ?? defaultKeyHash(options.distribution ?? DEFAULT_OPTIONS.distribution)),
     // Through twemproxy every get has its own line: a multi-key line that touches a dead backend
@@ -184,7 +199,7 @@ function buildCredentials(
         throw new ConfigError(`ironcache.${name} must be a non-empty string without whitespace`);
       }
     }
-    return { kind: 'ironcache', ...ironcache };
+    return hideSecrets<Credentials>({ kind: 'ironcache', ...ironcache }, ['token']);
   }
   if (username === undefined && password === undefined) return undefined;
   if (username === undefined)
@@ -196,7 +211,42 @@ function buildCredentials(
   if (problem !== undefined) throw new ConfigError(`username (${sources['username']}) ${problem}`);
   if (/[\r\n]/.test(password))
     throw new ConfigError(`password (${sources['password']}) contains a line break`);
-  return { kind: 'password', username, password };
+  return hideSecrets<Credentials>({ kind: 'password', username, password }, ['password']);
+}
+
+/** The servers of an options.servers array, and the credentials its string entries carry. */
+function joinEntries(list: ReadonlyArray<string | ServerAddressInput>): ServerListWithCredentials {
+  const joined: ServerListWithCredentials = { servers: [], username: undefined, password: undefined };
+  let carrier: string | undefined;
+  list.forEach((entry, i) => {
+    const source = `options.servers[${i}]`;
+    if (typeof entry !== 'string') {
+      joined.servers.push(normalizeServer(entry, source));
+      return;
+    }
+    const parsed = parseServerListWithCredentials(entry, source);
+    joined.servers.push(...parsed.servers);
+    if (parsed.username === undefined && parsed.password === undefined) return;
+    if (
+      carrier !== undefined &&
+      (parsed.username !== joined.username || parsed.password !== joined.password)
+    ) {
+      throw new ConfigError(
+        `${source}: the server entries carry different credentials than ${carrier}; a client logs in with one username and password`,
+      );
+    }
+    carrier = source;
+    joined.username = parsed.username;
+    joined.password = parsed.password;
+  });
+  return joined;
+}
+
+/** The TLS options; a copy whose key, passphrase and pfx read `***` in `util.inspect` and JSON. */
+function resolveTls(option: boolean | TlsConnectionOptions | undefined): TlsConnectionOptions | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return {};
+  return hideSecrets({ ...option }, ['key', 'passphrase', 'pfx']);
 }
 
 /** Node runs a timer whose delay exceeds this after 1 ms instead (with a TimeoutOverflowWarning). */
@@ -216,7 +266,7 @@ function resolveAutoDiscovery(option: ClientOptions['autoDiscovery']): { interva
     option === true
       ? DEFAULT_OPTIONS.autoDiscoveryInterval
       : (option.interval ?? DEFAULT_OPTIONS.autoDiscoveryInterval);
-  return { interval: checkNumber('autoDiscovery.interval', interval, 1000) };
+  return { interval: checkNumber('autoDiscovery.interval', interval, 1000, MAX_TIMER_MS) };
 }
 
 function checkProxy(value: ClientOptions['proxy']): 'twemproxy' | undefined {

@@ -1,3 +1,4 @@
+import { hideSecrets } from '../config/secrets.js';
 import { ProtocolError } from '../errors.js';
 import type { Wire } from '../protocol/encoder.js';
 import { errorReply } from '../protocol/replies.js';
@@ -155,7 +156,11 @@ export class LoginCommand implements Command {
     readonly bytes: Wire,
     private readonly onReply: (line: string) => void,
     private readonly onFail: (error: Error) => void,
-  ) {}
+  ) {
+    // The pseudo-set's bytes hold the password: util.inspect(client) while a login is in flight
+    // would otherwise show them (as hex).
+    hideSecrets(this, ['bytes']);
+  }
 
   onLine(line: string): boolean {
     this.onReply(line);

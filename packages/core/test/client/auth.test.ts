@@ -6,7 +6,7 @@ import {
   startAuthFront,
   startMemcached,
 } from '../../../../test/support/index.js';
-import { AuthError, ErrorCodes, MemwireError } from '../../src/index.js';
+import { AuthError, AuthRequiredError, ErrorCodes, MemwireError } from '../../src/index.js';
 import { rejections, retryUntil, serverStats, sleep, uniqueKey, useClients } from './helpers.js';
 
 const USERNAME = 'alice';
@@ -121,13 +121,16 @@ describe("memcached's own -Y authentication", () => {
     }
   });
 
-  test('without credentials, each command gets the server refusal as an AuthError', async () => {
+  test('without credentials, each command gets the server refusal as an AuthRequiredError', async () => {
     const c = newClient({ servers: secured.address, ...fast });
     const error = await c.get('k').catch((e: unknown) => e);
-    // A credentials problem: the same code as a refused login.
+    // A credentials problem (still an AuthError), told apart from a refused login by its code.
+    expect(error).toBeInstanceOf(AuthRequiredError);
     expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({ code: ErrorCodes.AUTH_REQUIRED, server: secured.address });
     expect((error as Error).message).toMatch(/unauthenticated/);
-    await expect(c.set('k', 'v')).rejects.toBeInstanceOf(AuthError);
+    // memcached -Y reads a set as a login attempt: still "login required", not "refused".
+    await expect(c.set('k', 'v')).rejects.toMatchObject({ code: ErrorCodes.AUTH_REQUIRED });
   });
 
   test('credentials come from MEMCACHE_SERVERS, MEMCACHE_USERNAME and MEMCACHE_PASSWORD', async () => {

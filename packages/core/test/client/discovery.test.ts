@@ -6,7 +6,7 @@ import {
   startMemcached,
 } from '../../../../test/support/index.js';
 import { parseClusterConfig } from '../../src/cluster/discovery.js';
-import { ProtocolError } from '../../src/index.js';
+import { ClientError, DiscoveryError, ErrorCodes } from '../../src/index.js';
 import { answerLines, uniqueKey, useClients } from './helpers.js';
 
 // AWS ElastiCache is not reachable here: a fake configuration endpoint answers `config get cluster`
@@ -57,10 +57,10 @@ describe('parseClusterConfig', () => {
     });
   });
 
-  test('rejects a reply that is not a node list', () => {
-    expect(() => parseClusterConfig('x\nnode|1.2.3.4|11211\n', 'cfg')).toThrow(ProtocolError);
-    expect(() => parseClusterConfig('3\nnode|1.2.3.4|notaport\n', 'cfg')).toThrow(ProtocolError);
-    expect(() => parseClusterConfig('3\n\n', 'cfg')).toThrow(ProtocolError);
+  test('rejects a reply that is not a node list with a DiscoveryError', () => {
+    expect(() => parseClusterConfig('x\nnode|1.2.3.4|11211\n', 'cfg')).toThrow(DiscoveryError);
+    expect(() => parseClusterConfig('3\nnode|1.2.3.4|notaport\n', 'cfg')).toThrow(DiscoveryError);
+    expect(() => parseClusterConfig('3\n\n', 'cfg')).toThrow(DiscoveryError);
   });
 });
 
@@ -104,7 +104,12 @@ describe('AWS ElastiCache auto discovery', () => {
     const failed = new Promise<{ error: Error }>((resolve) => client.once('discoveryError', resolve));
     const key = uniqueKey('plain');
     expect(await client.set(key, 'v')).toBe(true);
-    expect((await failed).error.message).toMatch(/ERROR/);
+    const { error } = await failed;
+    expect(error).toBeInstanceOf(DiscoveryError);
+    expect(error).toMatchObject({ code: ErrorCodes.DISCOVERY, server: a.address });
+    // The endpoint's own answer is kept as the cause.
+    expect(error.cause).toBeInstanceOf(ClientError);
+    expect(error.message).toMatch(/ERROR/);
     expect(await client.get(key)).toBe('v');
     expect(client.servers).toEqual([a.address]);
   });

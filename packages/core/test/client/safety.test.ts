@@ -13,6 +13,7 @@ import {
   ClientClosedError,
   ErrorCodes,
   InvalidKeyError,
+  ItemTooLargeError,
   ServerError,
   ValueTooLargeError,
 } from '../../src/index.js';
@@ -224,8 +225,9 @@ describe('value size', () => {
     afterAll(() => small.stop());
 
     test('SERVER_ERROR for a value under 1 MiB but over the real item limit fails that command only', async () => {
-      const c = newClient({ servers: small.address, commandTimeout: 2000 });
-      // Under the client's 1 MiB maxValueSize, but the item header pushes it over memcached's limit.
+      // maxValueSize raised to 1 MiB (the default keeps below the limit): the item header pushes
+      // this value over memcached's limit, and the server refuses it.
+      const c = newClient({ servers: small.address, commandTimeout: 2000, maxValueSize: 1024 * 1024 });
       const almost = Buffer.alloc(1024 * 1024 - 10, 7);
       const [before, big, after, read] = await Promise.allSettled([
         c.set('before', 'b'),
@@ -236,9 +238,9 @@ describe('value size', () => {
       expect(before).toEqual({ status: 'fulfilled', value: true });
       expect(big.status).toBe('rejected');
       const error = (big as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(ItemTooLargeError);
       expect(error).toBeInstanceOf(ServerError);
-      expect(error).toMatchObject({ code: ErrorCodes.SERVER_ERROR, server: small.address });
-      expect((error as Error).message).toMatch(/too large/);
+      expect(error).toMatchObject({ code: ErrorCodes.ITEM_TOO_LARGE, server: small.address });
       expect(after).toEqual({ status: 'fulfilled', value: true });
       expect(read).toEqual({
         status: 'fulfilled',

@@ -287,7 +287,7 @@ describe('resolveConfig', () => {
     test('turns true into Node defaults and passes options through', () => {
       expect(resolveConfig({ env: {}, tls: true }).tls).toEqual({});
       const options = { servername: 'cache.example.com' };
-      expect(resolveConfig({ env: {}, tls: options }).tls).toBe(options);
+      expect(resolveConfig({ env: {}, tls: options }).tls).toEqual(options);
       expect(resolveConfig({ env: {}, tls: false }).tls).toBeUndefined();
     });
   });
@@ -342,6 +342,11 @@ describe('resolveConfig', () => {
       ['commandTimeout', Number.POSITIVE_INFINITY],
       ['commandTimeout', 2 ** 31],
       ['connectTimeout', 2 ** 31],
+      // The reconnect backoff and the discovery poll are timers too: past 2^31-1 they would fire
+      // every millisecond instead of rarely.
+      ['retryDelay', 2 ** 31],
+      ['maxRetryDelay', 2 ** 31],
+      ['maxRetryDelay', 1e300],
     ])('rejects %s = %s, too long for a Node timer', (name, value) => {
       expect(configError(() => resolveConfig({ env: {}, [name]: value })).message).toMatch(
         new RegExp(`^options\\.${name} must be`),

@@ -76,11 +76,16 @@ describe('parseServerList', () => {
     ['an empty port', 'a:', 'port must be a whole number from 1 to 65535'],
     ['a negative port', 'a:-1', 'port must be a whole number from 1 to 65535'],
     ['a fractional port', 'a:11211.5', 'port must be a whole number from 1 to 65535'],
-    ['a non-numeric weight', 'a:11211:x', 'weight must be a whole number'],
-    ['a negative weight', 'a:11211:-2', 'weight must be a whole number'],
+    ['a non-numeric weight', 'a:11211:x', 'weight must be a whole number from 0 to 4294967295'],
+    ['a negative weight', 'a:11211:-2', 'weight must be a whole number from 0 to 4294967295'],
+    ['a weight over uint32', 'a:11211:4294967296', 'weight must be a whole number from 0 to 4294967295'],
+    [
+      'a 400-digit weight',
+      `a:11211:${'9'.repeat(400)}`,
+      'weight must be a whole number from 0 to 4294967295',
+    ],
     ['a missing host', ':11211', 'missing host'],
     ['a host with a slash', 'a/b:11211', 'host contains an invalid character'],
-    ['a host with an @', 'user@a:11211', 'host contains an invalid character'],
     [
       'an unbracketed IPv6 address',
       'fe80::1:11211',
@@ -92,6 +97,16 @@ describe('parseServerList', () => {
   ])('rejects %s, naming the source and the entry', (_, entry, why) => {
     const error = configError(() => parseServerList(`good:11211,${entry}`, 'MEMCACHE_SERVERS'));
     expect(error.message).toBe(`MEMCACHE_SERVERS: bad server entry ${JSON.stringify(entry)}: ${why}`);
+  });
+
+  test('refuses an entry with credentials: it returns addresses only', () => {
+    expect(configError(() => parseServerList('user@a:11211', 'MEMCACHE_SERVERS')).message).toBe(
+      'MEMCACHE_SERVERS: credentials are not accepted in this server list',
+    );
+  });
+
+  test('keeps the largest uint32 weight, as libmemcached does', () => {
+    expect(parseServerList('a:11211:4294967295', 'test')[0]?.weight).toBe(4294967295);
   });
 
   test('rejects a list with no servers', () => {
@@ -123,8 +138,26 @@ describe('normalizeServer', () => {
     ['a host with a space', { host: 'a b' }, 'bad server host "a b"'],
     ['port 0', { host: 'a', port: 0 }, 'bad port 0 for a'],
     ['a fractional port', { host: 'a', port: 1.5 }, 'bad port 1.5 for a'],
-    ['a negative weight', { host: 'a', weight: -1 }, 'bad weight -1 for a'],
-    ['a fractional weight', { host: 'a', weight: 0.5 }, 'bad weight 0.5 for a'],
+    [
+      'a negative weight',
+      { host: 'a', weight: -1 },
+      'bad weight -1 for a: use a whole number from 0 to 4294967295',
+    ],
+    [
+      'a fractional weight',
+      { host: 'a', weight: 0.5 },
+      'bad weight 0.5 for a: use a whole number from 0 to 4294967295',
+    ],
+    [
+      'a weight of 1e300',
+      { host: 'a', weight: 1e300 },
+      'bad weight 1e+300 for a: use a whole number from 0 to 4294967295',
+    ],
+    [
+      'an infinite weight',
+      { host: 'a', weight: Number.POSITIVE_INFINITY },
+      'bad weight Infinity for a: use a whole number from 0 to 4294967295',
+    ],
   ])('rejects %s, naming the source', (_, input, why) => {
     expect(configError(() => normalizeServer(input, 'options.servers[2]')).message).toBe(
       `options.servers[2]: ${why}`,

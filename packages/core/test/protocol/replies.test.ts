@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { AuthError, ClientError, ServerError } from '../../src/errors.js';
+import {
+  AuthError,
+  AuthRequiredError,
+  ClientError,
+  ItemTooLargeError,
+  ServerError,
+} from '../../src/errors.js';
 import { errorReply } from '../../src/protocol/replies.js';
 
 describe('errorReply', () => {
@@ -19,9 +25,18 @@ describe('errorReply', () => {
   });
 
   test('turns SERVER_ERROR into a ServerError keeping the server text', () => {
-    const error = errorReply('SERVER_ERROR object too large for cache', 'b:11211');
+    const error = errorReply('SERVER_ERROR out of memory storing object', 'b:11211');
     expect(error).toBeInstanceOf(ServerError);
     expect(error?.code).toBe('ERR_MEMWIRE_SERVER_ERROR');
+    expect(error?.message).toBe('SERVER_ERROR out of memory storing object');
+    expect(error?.server).toBe('b:11211');
+  });
+
+  test("turns memcached's item-size refusal into an ItemTooLargeError with its own code, still a ServerError", () => {
+    const error = errorReply('SERVER_ERROR object too large for cache', 'b:11211');
+    expect(error).toBeInstanceOf(ItemTooLargeError);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error?.code).toBe('ERR_MEMWIRE_ITEM_TOO_LARGE');
     expect(error?.message).toBe('SERVER_ERROR object too large for cache');
     expect(error?.server).toBe('b:11211');
   });
@@ -40,10 +55,15 @@ describe('errorReply', () => {
 });
 
 describe('errorReply for memcached -Y before a login', () => {
-  test('turns CLIENT_ERROR unauthenticated into an AuthError naming the server', () => {
-    const error = errorReply('CLIENT_ERROR unauthenticated', 'h:1');
+  test.each([
+    'CLIENT_ERROR unauthenticated',
+    'CLIENT_ERROR bad authentication token format',
+    'CLIENT_ERROR authentication failure',
+  ])('turns %j, a login required and none given, into an AuthRequiredError naming the server', (line) => {
+    const error = errorReply(line, 'h:1');
+    expect(error).toBeInstanceOf(AuthRequiredError);
     expect(error).toBeInstanceOf(AuthError);
-    expect(error?.code).toBe('ERR_MEMWIRE_AUTH');
+    expect(error?.code).toBe('ERR_MEMWIRE_AUTH_REQUIRED');
     expect(error?.server).toBe('h:1');
   });
 });

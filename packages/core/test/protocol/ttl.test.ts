@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { MAX_RELATIVE_TTL, toExptime } from '../../src/protocol/ttl.js';
+import { MAX_EXPTIME, MAX_RELATIVE_TTL, toExptime } from '../../src/protocol/ttl.js';
 
 const NOW_MS = 1_700_000_000_123;
 const NOW_S = 1_700_000_000;
@@ -46,6 +46,14 @@ describe('toExptime', () => {
     const after = Math.floor(Date.now() / 1000);
     expect(exptime).toBeGreaterThanOrEqual(before + 5_184_000);
     expect(exptime).toBeLessThanOrEqual(after + 5_184_000);
+  });
+
+  test('clamps a TTL ending after 2038 to 2^31 - 1, the last exptime memcached keeps', () => {
+    expect(MAX_EXPTIME).toBe(2 ** 31 - 1);
+    expect(toExptime(MAX_EXPTIME - NOW_S, NOW_MS)).toBe(MAX_EXPTIME);
+    expect(toExptime(MAX_EXPTIME - NOW_S + 1, NOW_MS)).toBe(MAX_EXPTIME);
+    expect(toExptime(1e12, NOW_MS)).toBe(MAX_EXPTIME);
+    expect(toExptime(Number.MAX_VALUE, NOW_MS)).toBe(MAX_EXPTIME);
   });
 
   test.each([

@@ -44,9 +44,13 @@ export function toHttpError(error: unknown): HttpError {
       return new HttpError(400, code, message);
     case ErrorCodes.VALUE_TOO_LARGE:
       return new HttpError(413, code, message);
+    case ErrorCodes.ITEM_TOO_LARGE:
+      // memcached's "SERVER_ERROR object too large for cache" (its -I), told by the core's code.
+      return new HttpError(413, ErrorCodes.VALUE_TOO_LARGE, 'the value is larger than the cache item size');
     case ErrorCodes.CONNECTION:
     case ErrorCodes.TIMEOUT:
     case ErrorCodes.AUTH:
+    case ErrorCodes.AUTH_REQUIRED:
     case ErrorCodes.CLOSED:
     case ErrorCodes.PROTOCOL:
     case ErrorCodes.ABORTED:
@@ -54,10 +58,6 @@ export function toHttpError(error: unknown): HttpError {
         'retry-after': '1',
       });
     case ErrorCodes.SERVER_ERROR:
-      // memcached's own words for a value over its item size (-I): "SERVER_ERROR object too large for cache".
-      if (/too large/i.test(message)) {
-        return new HttpError(413, ErrorCodes.VALUE_TOO_LARGE, 'the value is larger than the cache item size');
-      }
       return new HttpError(502, RouterErrorCodes.BAD_GATEWAY, 'the cache refused the command');
     case ErrorCodes.UNSUPPORTED:
       return new HttpError(501, RouterErrorCodes.NOT_IMPLEMENTED, 'the cache does not support this command');
