@@ -34,10 +34,14 @@ for (const name of readdirSync(packagesDir)) {
   }
   console.log(`  ${pkg.name}: ESM and CommonJS builds load (${Object.keys(esmModule).length} exports)`);
 }
-// The CLI's binary runs on this Node too.
-const help = execFileSync(process.execPath, [new URL('cli/dist/cli.mjs', packagesDir).pathname, '--help'], {
-  encoding: 'utf8',
-});
+// The CLI's binary (the bin shim npm links, which loads dist/cli.mjs) runs on this Node too.
+const help = execFileSync(
+  process.execPath,
+  [new URL('cli/bin/memwire.mjs', packagesDir).pathname, '--help'],
+  {
+    encoding: 'utf8',
+  },
+);
 if (!help.includes('doctor')) throw new Error('memwire --help does not list doctor');
 console.log('  memwire --help runs');
 
