@@ -52,7 +52,12 @@ describe('colours', () => {
   });
 
   test('FORCE_COLOR=1 colours a pipe, even with NO_COLOR (as Node itself does)', async () => {
-    for (const env of [{ FORCE_COLOR: '1' }, { FORCE_COLOR: '' }, { FORCE_COLOR: '3', NO_COLOR: '1' }]) {
+    const envs: Record<string, string>[] = [
+      { FORCE_COLOR: '1' },
+      { FORCE_COLOR: '' },
+      { FORCE_COLOR: '3', NO_COLOR: '1' },
+    ];
+    for (const env of envs) {
       const run = await runCli(['stats', '--servers', server.address], { env });
       expect(run.stdout).toContain('hit ratio');
       expect(run.stdout).toMatch(ANSI);
