@@ -7,7 +7,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 
 const root = new URL('..', import.meta.url).pathname;
-const allowed = /^(dist\/.+|README\.md|LICENSE|package\.json|CHANGELOG\.md)$/;
+const allowed = /^(dist\/.+|bin\/memwire\.mjs|README\.md|LICENSE|package\.json|CHANGELOG\.md)$/;
 let problems = 0;
 for (const name of readdirSync(join(root, 'packages'))) {
   const pkgDir = join(root, 'packages', name);

@@ -1,13 +1,23 @@
-// The published packages must work on the machine's own Node (20), although the tools run on 24.
-// `npm run smoke:node20` runs this with npm's own Node ($npm_node_execpath): every package's ESM and
-// CommonJS builds load, the CLI runs, and the core talks to a real memcached and lets the process exit.
+// The published packages must work on Node 20 and 22, although the tools run on 24.
+// `npm run smoke` (scripts/smoke-all.mjs) runs this on the machine's own Node 20 and on the node22
+// devDependency: every package's ESM and CommonJS builds load, the CLI runs, and the core talks to a
+// real memcached and lets the process exit.
 import { createRequire } from 'node:module';
 import { startLocalMemcached } from './local-memcached.mjs';
 
 const require = createRequire(import.meta.url);
-const major = Number(process.versions.node.split('.')[0]);
+// scripts/smoke-all.mjs says which major it meant to start (20 unless told): a run that landed on the
+// tools' Node 24 instead would prove nothing about `engines: >=20`, so it fails loudly.
+const { env } = process; // not a turbo task: no turbo.json entry needed
+const expected = env.MEMWIRE_SMOKE_NODE_MAJOR || '20';
 console.log(`smoke test on Node ${process.version} (${process.execPath})`);
-if (major < 20) throw new Error('the packages support Node 20 and later');
+if (!process.version.startsWith(`v${expected}.`)) {
+  console.error(
+    `smoke: expected Node ${expected}, but ${process.execPath} is ${process.version}; run \`npm run smoke\` ` +
+      `(it finds Node ${expected}), or set MEMWIRE_NODE${expected} to a Node ${expected} binary`,
+  );
+  process.exit(1);
+}
 
 // Every published package must load both ways on this Node, whatever its dependencies need.
 import { execFileSync } from 'node:child_process';
@@ -24,10 +34,14 @@ for (const name of readdirSync(packagesDir)) {
   }
   console.log(`  ${pkg.name}: ESM and CommonJS builds load (${Object.keys(esmModule).length} exports)`);
 }
-// The CLI's binary runs on this Node too.
-const help = execFileSync(process.execPath, [new URL('cli/dist/cli.mjs', packagesDir).pathname, '--help'], {
-  encoding: 'utf8',
-});
+// The CLI's binary (the bin shim npm links, which loads dist/cli.mjs) runs on this Node too.
+const help = execFileSync(
+  process.execPath,
+  [new URL('cli/bin/memwire.mjs', packagesDir).pathname, '--help'],
+  {
+    encoding: 'utf8',
+  },
+);
 if (!help.includes('doctor')) throw new Error('memwire --help does not list doctor');
 console.log('  memwire --help runs');
 

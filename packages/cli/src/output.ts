@@ -17,17 +17,48 @@ export interface OutputOptions {
   color: boolean;
 }
 
+/** The FORCE_COLOR values that turn colours on; any other value turns them off. */
+const FORCE_COLOR_ON: ReadonlySet<string> = new Set(['', '1', '2', '3', 'true']);
+
 /**
- * Colours only where a person reads them: a TTY, no `NO_COLOR` (https://no-color.org: set and not
- * empty), no `--no-color`, and never in `--json` output.
+ * Colours only where a person reads them, decided as Node decides (tty `getColorDepth`, the rule
+ * supports-color and chalk follow too): never in `--json` output nor with `--no-color` (a flag on
+ * this command line beats the environment); else `FORCE_COLOR` decides when set (`''`, `1`, `true`,
+ * `2`, `3` on; `0`, `false` or anything else off), even for a pipe and over `NO_COLOR`; else a TTY
+ * without `NO_COLOR` (https://no-color.org: set and not empty).
  */
 export function colorsWanted(
   stream: NodeJS.WriteStream,
   env: NodeJS.ProcessEnv,
   options: OutputOptions,
 ): boolean {
+  if (options.json || !options.color) return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return FORCE_COLOR_ON.has(force);
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
-  return stream.isTTY === true && !noColor && options.color && !options.json;
+  return stream.isTTY === true && !noColor;
+}
+
+const closedSignals = new WeakMap<NodeJS.WritableStream, AbortSignal>();
+
+/**
+ * Aborts once the reader of `stream` has gone (`memwire stats --watch | head -1`): the next write
+ * fails with EPIPE, which unhandled would kill the process with a stack trace. A closed pipe is how a
+ * reader says "enough", so writes to it stop and `--watch` ends with status 0, as `yes | head` ends.
+ * One listener per stream however many Outputs share it; any other write error is not ours to hide.
+ */
+export function closedSignal(stream: NodeJS.WritableStream): AbortSignal {
+  let signal = closedSignals.get(stream);
+  if (signal === undefined) {
+    const closed = new AbortController();
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      closed.abort();
+    });
+    signal = closed.signal;
+    closedSignals.set(stream, signal);
+  }
+  return signal;
 }
 
 /**
@@ -47,6 +78,9 @@ export class Output {
   /** Text that must never be printed (the configured password), replaced by `***` in any message. */
   private readonly secrets = new Set<string>();
   private drawnLines = 0;
+  /** Aborts when stdout's reader has gone (EPIPE); nothing more is written there after it. */
+  readonly stdoutClosed: AbortSignal;
+  private readonly stderrClosed: AbortSignal;
 
   constructor(
     readonly streams: Streams,
@@ -56,6 +90,8 @@ export class Output {
     this.c = picocolors.createColors(colorsWanted(streams.stdout, streams.env, options));
     this.errColors = picocolors.createColors(colorsWanted(streams.stderr, streams.env, options));
     this.interactive = streams.stdout.isTTY === true && !options.json;
+    this.stdoutClosed = closedSignal(streams.stdout);
+    this.stderrClosed = closedSignal(streams.stderr);
   }
 
   /** Registers a credential so that no message can echo it. */
@@ -79,7 +115,7 @@ export class Output {
 
   /** Raw bytes to stdout, as `cat` would (a value stored as bytes). */
   bytes(data: Uint8Array): void {
-    this.streams.stdout.write(data);
+    if (!this.stdoutClosed.aborted) this.streams.stdout.write(data);
   }
 
   /**
@@ -104,13 +140,13 @@ export class Output {
 
   /** A remark on stderr that is not a result (e.g. "k: not found" after a miss). */
   note(message: string): void {
-    this.streams.stderr.write(`${this.redact(message)}\n`);
+    this.writeErr(`${this.redact(message)}\n`);
   }
 
   /** A warning on stderr; under `--json` it stays off stdout so the document remains parseable. */
   warn(message: string): void {
     const c = this.errColors;
-    this.streams.stderr.write(`${c.yellow('warning:')} ${this.redact(message)}\n`);
+    this.writeErr(`${c.yellow('warning:')} ${this.redact(message)}\n`);
   }
 
   /** Reports a failure: its code and message (never a stack or a credential). Returns the exit status. */
@@ -123,7 +159,7 @@ export class Output {
       this.write(`${toJson({ error: body }, 2)}\n`);
     } else {
       const c = this.errColors;
-      this.streams.stderr.write(`${c.red(c.bold('error'))} ${c.dim(code)} ${text}\n`);
+      this.writeErr(`${c.red(c.bold('error'))} ${c.dim(code)} ${text}\n`);
     }
     return exitCodeFor(error);
   }
@@ -140,7 +176,11 @@ export class Output {
   }
 
   private write(text: string): void {
-    this.streams.stdout.write(this.redact(text));
+    if (!this.stdoutClosed.aborted) this.streams.stdout.write(this.redact(text));
+  }
+
+  private writeErr(text: string): void {
+    if (!this.stderrClosed.aborted) this.streams.stderr.write(text);
   }
 
   private redact(text: string): string {

@@ -51,6 +51,33 @@ describe('colours', () => {
     expect(output).not.toMatch(ANSI);
   });
 
+  test('FORCE_COLOR=1 colours a pipe, even with NO_COLOR (as Node itself does)', async () => {
+    const envs: Record<string, string>[] = [
+      { FORCE_COLOR: '1' },
+      { FORCE_COLOR: '' },
+      { FORCE_COLOR: '3', NO_COLOR: '1' },
+    ];
+    for (const env of envs) {
+      const run = await runCli(['stats', '--servers', server.address], { env });
+      expect(run.stdout).toContain('hit ratio');
+      expect(run.stdout).toMatch(ANSI);
+    }
+  });
+
+  test('FORCE_COLOR=0 turns them off, even on a terminal', { skip: !hasScript }, async () => {
+    const output = await runOnTerminal(['doctor', '--servers', server.address], { FORCE_COLOR: '0' });
+    expect(output).toContain('Configuration');
+    expect(output).not.toMatch(ANSI);
+  });
+
+  test('--no-color and --json win over FORCE_COLOR', async () => {
+    for (const flag of ['--no-color', '--json']) {
+      const run = await runCli(['stats', flag, '--servers', server.address], { env: { FORCE_COLOR: '1' } });
+      expect(run.stdout).not.toBe('');
+      expect(run.stdout + run.stderr).not.toMatch(ANSI);
+    }
+  });
+
   test('when stdout is not a terminal (a pipe), nothing is coloured', async () => {
     for (const args of [
       ['doctor'],

@@ -78,6 +78,16 @@ describe('stats --watch', () => {
     expect(frames()).toBeGreaterThanOrEqual(2);
   });
 
+  test('ends quietly with status 0 when the reader of stdout goes away (| head -1)', async () => {
+    const child = spawnCli(['stats', '--watch', '--interval', '1', '--servers', a.address]);
+    await waitForOutput(child, (output) => output.stdout.includes('memwire stats · '));
+    // What `head -1` does after its first line: close the pipe, so the next frame's write gets EPIPE.
+    child.stdout?.destroy();
+    const run = await finished(child);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+
   test('under --json each refresh is one JSON line', async () => {
     const child = spawnCli(['stats', '--watch', '--interval', '1', '--json', '--servers', a.address]);
     await waitForOutput(child, (output) => output.stdout.split('\n').length >= 3);

@@ -168,7 +168,11 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   /**
    * The value of `key`, or undefined on a miss (and, with `failover: 'miss'`, while its server is
    * marked down). Gets issued in the same tick share one `get` line per connection.
+   * @typeParam T - the value's type, as keyv's and cache-manager's `get<T>` take it: an assertion the
+   * codec does not check (validate what other programs write). @default the codec's output type
+   * @example const user = await client.get<User>('user:1'); // User | undefined
    */
+  get<T = Out>(key: string, options?: CallOptions): Promise<T | undefined>;
   get(key: string, options?: CallOptions): Promise<Out | undefined> {
     return this.run('get', 1, options, (trace) => {
       const wire = this.wireKey(key);
@@ -181,6 +185,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   }
 
   /** The value of `key` with its CAS token (for {@link Client.cas}), or undefined on a miss. */
+  gets<T = Out>(key: string, options?: CallOptions): Promise<ValueWithCas<T> | undefined>;
   gets(key: string, options?: CallOptions): Promise<ValueWithCas<Out> | undefined> {
     return this.run('gets', 1, options, (trace) => {
       const wire = this.wireKey(key);
@@ -193,6 +198,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   }
 
   /** The value of `key`, setting its TTL in the same round trip (`gat`); undefined on a miss. */
+  getAndTouch<T = Out>(key: string, ttl: number, options?: CallOptions): Promise<T | undefined>;
   getAndTouch(key: string, ttl: number, options?: CallOptions): Promise<Out | undefined> {
     return this.run('getAndTouch', 1, options, (trace) => {
       this.refuseThroughProxy('gat');
@@ -202,6 +208,11 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   }
 
   /** Like {@link Client.getAndTouch}, with the CAS token (`gats`). */
+  getsAndTouch<T = Out>(
+    key: string,
+    ttl: number,
+    options?: CallOptions,
+  ): Promise<ValueWithCas<T> | undefined>;
   getsAndTouch(key: string, ttl: number, options?: CallOptions): Promise<ValueWithCas<Out> | undefined> {
     return this.run('getsAndTouch', 1, options, (trace) => {
       this.refuseThroughProxy('gats');
@@ -215,6 +226,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
    * per server, all servers in parallel. Keys of a server marked down are misses under
    * `failover: 'miss'`; a server failing during the call rejects it unless `onServerError: 'miss'`.
    */
+  getMany<T = Out>(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, T>>;
   getMany(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, Out>> {
     const list = [...keys];
     return this.run('getMany', list.length, options, async () => {
@@ -237,6 +249,10 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
    * with the error of the server holding the key (one that is marked down included). Never rejects
    * for a server's failure, only for invalid input.
    */
+  getManySettled<T = Out>(
+    keys: Iterable<string>,
+    options?: CallOptions,
+  ): Promise<Map<string, Outcome<T | undefined>>>;
   getManySettled(
     keys: Iterable<string>,
     options?: CallOptions,

@@ -1,4 +1,6 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
+// A named import, not `import diagnosticsChannel from`: the default import is copied into our .d.cts,
+// where a CommonJS consumer without esModuleInterop gets TS1192 (test/consumer-types checks it).
+import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
 
 /**
  * What the `memwire:command` tracing channel publishes for each command, so OpenTelemetry (or any
@@ -34,9 +36,7 @@ export interface CommandTrace {
   result?: unknown;
 }
 
-export const commandChannel = diagnosticsChannel.tracingChannel<CommandTrace, CommandTrace>(
-  'memwire:command',
-);
+export const commandChannel: TracingChannel<CommandTrace, CommandTrace> = tracingChannel('memwire:command');
 
 /** Whether anyone listens: tracing costs nothing on the hot path when nobody does. */
 export function isTracing(): boolean {

@@ -40,7 +40,10 @@ export async function statsCommand(
   }
 }
 
-/** Redraws every `interval` seconds until Ctrl-C (SIGINT) or SIGTERM, which end it with status 0. */
+/**
+ * Redraws every `interval` seconds until Ctrl-C (SIGINT), SIGTERM or the reader of stdout going away
+ * (`| head -1`), which end it with status 0.
+ */
 async function watch(
   ctx: CommandContext,
   clients: Map<string, Client>,
@@ -52,6 +55,7 @@ async function watch(
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  output.stdoutClosed.addEventListener('abort', onSignal, { once: true });
   try {
     while (!stop.signal.aborted) {
       const results = await collect(clients, group);
@@ -66,6 +70,7 @@ async function watch(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    output.stdoutClosed.removeEventListener('abort', onSignal);
   }
 }
 
