@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CallOptions } from '@memwire/core';
+import { type CallOptions, ErrorCodes } from '@memwire/core';
 import type { Budget, CacheClient } from './client.js';
 import {
   type CacheRecord,
@@ -77,7 +77,10 @@ export class EntryStore {
     try {
       value = await this.batcher.get(entryKey);
     } catch (error) {
-      return { failed: true, error, key: entryKey };
+      // The client could not decode the item (it inflates past its maxInflatedSize): not an entry.
+      if (!isCodecError(error)) return { failed: true, error, key: entryKey };
+      this.discard(entryKey);
+      value = undefined;
     }
     let record: CacheRecord | undefined = this.decode(entryKey, value);
     let key = entryKey;
@@ -237,4 +240,8 @@ function spend(budget: Budget): CallOptions {
   const options = budget.options();
   if (options === undefined) throw new Error('the cache time budget is spent');
   return options;
+}
+
+function isCodecError(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === ErrorCodes.CODEC;
 }

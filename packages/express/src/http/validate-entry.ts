@@ -112,7 +112,11 @@ function validTags(tags: unknown): boolean {
 function validChunks(chunks: unknown, length: number, limits: RecordLimits): boolean {
   if (!isObject(chunks) || !isString(chunks['nonce'], NONCE)) return false;
   const { count, size } = chunks;
-  if (!Number.isSafeInteger(size) || (size as number) < MIN_CHUNK_SIZE || (size as number) > limits.itemSize) {
+  if (
+    !Number.isSafeInteger(size) ||
+    (size as number) < MIN_CHUNK_SIZE ||
+    (size as number) > limits.itemSize
+  ) {
     return false;
   }
   return Number.isSafeInteger(count) && count === Math.ceil(length / (size as number)) && length > 0;
@@ -124,12 +128,14 @@ function validChunks(chunks: unknown, length: number, limits: RecordLimits): boo
  * that would throw or give NaN later is refused now.
  */
 function validPolicy(policy: unknown, status: number): boolean {
-  if (!isObject(policy) || policy['v'] !== 1 || policy['sh'] !== true || policy['st'] !== status) return false;
+  if (!isObject(policy) || policy['v'] !== 1 || policy['sh'] !== true || policy['st'] !== status)
+    return false;
   const numbers = ['t', 'ch'].every((name) => isFiniteNumber(policy[name]));
   if (!numbers || (policy['imm'] !== undefined && !isFiniteNumber(policy['imm']))) return false;
   if (policy['icc'] !== undefined && typeof policy['icc'] !== 'boolean') return false;
   if (policy['m'] !== 'GET' || typeof policy['a'] !== 'boolean') return false;
-  for (const name of ['u', 'h']) if (policy[name] !== undefined && typeof policy[name] !== 'string') return false;
+  for (const name of ['u', 'h'])
+    if (policy[name] !== undefined && typeof policy[name] !== 'string') return false;
   if (!isStringMap(policy['resh'], false) || !isStringMap(policy['rescc'], true)) return false;
   if (!isStringMap(policy['reqcc'], true)) return false;
   if (policy['reqh'] !== null && policy['reqh'] !== undefined && !isStringMap(policy['reqh'], false)) {
