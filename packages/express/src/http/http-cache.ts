@@ -324,6 +324,7 @@ export class HttpCache {
       cacheStatus: 'MISS',
       headers: this.statusHeader('MISS'),
       maxBodySize: this.config.maxBodySize,
+      maxCaptureBytes: this.config.maxCaptureBytes,
       onHead: (head) => {
         const { fallback, request } = context;
         if (fallback === undefined || !ERROR_STATUSES.has(head.status)) return undefined;
