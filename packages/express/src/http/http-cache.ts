@@ -10,7 +10,7 @@ import { judge, requestForbidsStorage, type Verdict } from './freshness.js';
 import { bumpGeneration, generationOf } from './generations.js';
 import { fieldValue } from './headers.js';
 import { createKeySpace, type KeySpace } from './keys.js';
-import { acquireLock, awaitHolder, releaseLock } from './lock.js';
+import { acquireLock, awaitHolder, type HeldLock, releaseLock } from './lock.js';
 import { type Prepared, prepareEntry } from './prepare-entry.js';
 import { isShareable, serveEntry } from './respond.js';
 import type { CacheRequest, CacheStatus, HeaderList, OriginResponse } from './types.js';
@@ -35,7 +35,8 @@ interface FetchContext {
   fallback: StoredEntry | undefined;
   /** Lands this process's flight for the key, when this request leads it. */
   land: ((outcome: Flight) => void) | undefined;
-  lockHeld: boolean;
+  /** The cross-process lock, when this request holds it. */
+  lockHeld: HeldLock | undefined;
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -203,7 +204,7 @@ export class HttpCache {
         return stale();
       }
       // Should the origin fail, the entry is still within its stale window: send it rather than the error.
-      const lockHeld = lock === 'acquired';
+      const lockHeld = typeof lock === 'object' ? lock : undefined;
       return this.fetch({ resource, request, lookup, generation, fallback: entry, land, lockHeld });
     } catch {
       land(undefined);
@@ -238,7 +239,7 @@ export class HttpCache {
           generation,
           fallback,
           land: undefined,
-          lockHeld: false,
+          lockHeld: undefined,
         });
       }
     }
@@ -246,7 +247,7 @@ export class HttpCache {
     try {
       // Read before the origin runs, alongside the lock.
       const generation = this.readGeneration(resource, budget, lookup);
-      let lockHeld = false;
+      let lockHeld: HeldLock | undefined;
       if (this.config.lock && !lookup.failed && !passing) {
         const lockKey = this.keys.lock(resource);
         const lock = await acquireLock(this.client, lockKey, this.config.lockTtl, budget);
@@ -263,7 +264,7 @@ export class HttpCache {
             return answer;
           }
         }
-        lockHeld = lock === 'acquired';
+        lockHeld = typeof lock === 'object' ? lock : undefined;
       }
       return this.fetch({ resource, request, lookup, generation, fallback, land, lockHeld });
     } catch {
@@ -370,7 +371,7 @@ export class HttpCache {
     } catch {
       // Not stored: the next request goes to the origin again. Nothing else to do.
     } finally {
-      if (lockHeld) await releaseLock(this.client, this.keys.lock(resource));
+      if (lockHeld) await releaseLock(this.client, this.keys.lock(resource), lockHeld);
     }
   }
 
