@@ -56,7 +56,7 @@ export type { CasToken, ValueWithCas } from './get-sinks.js';
 export { type DjangoKeyOptions, djangoKeyFunction } from './key-functions.js';
 export type { Outcome } from './outcomes.js';
 export { keyProblem, MAX_KEY_BYTES } from './protocol/keys.js';
-export { MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
+export { MAX_EXPTIME, MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
 export { type StatsSummary, summarizeStats } from './stats-summary.js';
 export { type CommandTrace, commandChannel } from './tracing.js';
 export { isLoopback } from './warnings.js';
