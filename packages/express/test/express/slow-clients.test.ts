@@ -3,8 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
-import { capturedBytesHeld } from '../../src/express/capture-budget.js';
-import type { ResponseCacheOptions } from '../../src/index.js';
+import { capturedBytesHeld, type ResponseCacheOptions } from '../../src/index.js';
 import { frameworks, harness } from '../helpers.js';
 
 let memcached: MemcachedServer;
