@@ -47,6 +47,9 @@ export interface EntryStoreOptions {
   maxBodySize: number;
 }
 
+/** The widest limits any configuration may have: memcached's largest item (`-I 1024m`), any body. */
+const ANY_CONFIGURATION = { itemSize: 1024 * 1024 * 1024, maxBodySize: Number.MAX_SAFE_INTEGER };
+
 /** Seconds chunks outlive their manifest, so a manifest never expires after its parts (TTLs are whole seconds). */
 const CHUNK_GRACE = 2;
 
@@ -115,10 +118,16 @@ export class EntryStore {
     }
   }
 
-  /** The record in `value`; a value that is there but is not a valid record is deleted (and a miss). */
+  /**
+   * The record in `value`; a value that is there but is not a valid record is a miss, and deleted,
+   * unless a cache configured with larger `itemSize` / `maxBodySize` (sharing the key prefix, as in
+   * a rolling change of options) could have written it: that one is only a miss here.
+   */
   private decode(key: string, value: unknown): CacheRecord | undefined {
     const record = decodeRecord(value, { key, metas: this.metas }, this.options);
-    if (record === undefined && value !== undefined && value !== null) this.discard(key);
+    if (record === undefined && value !== undefined && value !== null) {
+      if (decodeRecord(value, undefined, ANY_CONFIGURATION) === undefined) this.discard(key);
+    }
     return record;
   }
 

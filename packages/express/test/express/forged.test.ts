@@ -187,3 +187,39 @@ test('an item that inflates past the reading client’s limit is a miss, and is 
   const second = await running.request('/z');
   expect([second.text, second.headers['x-cache']]).toEqual(['origin 1', 'HIT']);
 });
+
+test('an entry larger than this cache stores, written by a cache with a larger maxBodySize, is a miss but is left alone', async () => {
+  const h = await harness(framework, memcached.address, (app, cache) => {
+    app.get('/r', cache, (_req, res) => res.set('Cache-Control', 'no-store').send('origin'));
+  });
+  onTestFinished(() => h.close());
+  const prefix = h.cache.cache.config.keyPrefix;
+  const meta: EntryMeta = {
+    kind: 'entry',
+    status: 200,
+    headers: [['content-type', 'text/plain']],
+    policy: {
+      v: 1,
+      t: Date.now(),
+      sh: true,
+      ch: 0.1,
+      imm: 86_400_000,
+      st: 200,
+      resh: { 'cache-control': 'max-age=60' },
+      rescc: { 'max-age': '60' },
+      m: 'GET',
+      a: true,
+      reqh: null,
+      reqcc: {},
+    },
+    explicit: true,
+    noStale: false,
+    vary: [],
+    length: 20 * 1024 * 1024,
+    chunks: { nonce: 'CCCCCCCCCCCCCCCC', count: 20, size: 1024 * 1024 },
+  };
+  await h.client.set(`${prefix}e:GET:/r`, encodeRecord(meta));
+  expect((await h.request('/r')).text).toBe('origin');
+  await h.cache.settled();
+  expect(await h.client.get(`${prefix}e:GET:/r`)).toBeDefined();
+});
