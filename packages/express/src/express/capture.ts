@@ -141,6 +141,12 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
       hooks.onAbort();
       return this;
     }
+    if (this.destroyed) {
+      // The client is gone (its socket closed) and the application ends anyway, from a 'close'
+      // listener that ran before ours: what it wrote never reached the client whole.
+      hooks.onAbort();
+      return forward();
+    }
     keep(args[0], args[1]);
     // A body shorter or longer than its Content-Length is one the application did not finish (or
     // got wrong): the client got a broken response, and nobody else may get it (RFC 9112 §6.3, RFC

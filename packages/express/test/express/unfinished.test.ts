@@ -34,7 +34,7 @@ function looseGet(url: string, options: { abortAfterFirstByte?: boolean } = {}) 
 
 describe.each(frameworks)('$name: what the application did not finish is never stored', (framework) => {
   async function app() {
-    const runs = { short: 0, long: 0, errored: 0, aborted: 0, chunked: 0 };
+    const runs = { short: 0, long: 0, errored: 0, aborted: 0, chunked: 0, closed: 0 };
     const h = await harness(framework, memcached.address, (app, cache) => {
       app.use((_req, res, next) => {
         res.set('Cache-Control', 'max-age=60');
@@ -71,8 +71,25 @@ describe.each(frameworks)('$name: what the application did not finish is never s
         res.type('text/plain');
         res.write('first part, ');
         // The client is gone by now; the application does not notice and ends normally.
-        res.once('close', () => res.end('the rest'));
+        res.once('close', () => {
+          res.end('the rest');
+          runs.closed++;
+        });
       });
+      app.get(
+        '/aborted-early',
+        (_req, res, next) => {
+          // Registered before the cache's own listener: ends the response once the client is gone.
+          res.once('close', () => res.end('the rest'));
+          next();
+        },
+        cache,
+        (_req, res) => {
+          runs.aborted++;
+          res.once('close', () => runs.closed++);
+          res.type('text/plain').write('first part, ');
+        },
+      );
       app.get('/chunked', cache, (_req, res) => {
         runs.chunked++;
         res.type('text/plain');
@@ -119,9 +136,17 @@ describe.each(frameworks)('$name: what the application did not finish is never s
   test('a response whose client went away before its end is not stored', async () => {
     const h = await app();
     await looseGet(`${h.running.url}/aborted`, { abortAfterFirstByte: true });
-    await expect.poll(() => h.runs.aborted).toBe(1);
+    await expect.poll(() => h.runs.closed).toBe(1);
     await h.cache.settled();
     expect(await h.client.get(h.key('/aborted'))).toBeUndefined();
+  });
+
+  test('a response ended after its client went away, by a listener ahead of the cache, is not stored', async () => {
+    const h = await app();
+    await looseGet(`${h.running.url}/aborted-early`, { abortAfterFirstByte: true });
+    await expect.poll(() => h.runs.closed).toBe(1);
+    await h.cache.settled();
+    expect(await h.client.get(h.key('/aborted-early'))).toBeUndefined();
   });
 
   test('a chunked response (no Content-Length) that ends normally is stored', async () => {
