@@ -150,7 +150,11 @@ test('the values are in the memcached that requires a login, and only a login re
   try {
     assert.deepEqual(await client.get('report'), report);
     assert.ok((await client.get('visits')) >= visits);
-    await assert.rejects(anonymous.get('report'), { code: 'ERR_MEMWIRE_AUTH_REQUIRED' }, 'the server needs no login');
+    await assert.rejects(
+      anonymous.get('report'),
+      { code: 'ERR_MEMWIRE_AUTH_REQUIRED' },
+      'the server needs no login',
+    );
   } finally {
     await Promise.all([client.close(), anonymous.close()]);
   }

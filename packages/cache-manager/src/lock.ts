@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AddLock } from '@memwire/core';
 import type { MemwireClient } from '@memwire/keyv';
 
 /** Options of `wrap`'s cross-process lock. */
@@ -33,17 +33,19 @@ export const WRAP_LOCK_DEFAULTS = {
  * "Only one process computes a missing key": memcached `add` is atomic, so of the processes that
  * miss the same key at once, one stores the lock and computes; the others wait for its result to
  * appear, and compute themselves only if it does not come within `wait`. The lock has a TTL, so a
- * process that dies holding it cannot block anyone for longer. Release is a compare-and-delete: a
- * `cas` with an already past expiry, so a lock that expired and was taken by someone else is left
- * alone. The cache is best effort: when memcached fails, the function simply runs.
+ * process that dies holding it cannot block anyone for longer. The lock itself is the core's
+ * `AddLock`: a random token per holder, released only while it still holds that token (a lock that
+ * expired and was taken by someone else is left alone). The cache is best effort: when memcached
+ * fails, the function simply runs.
  */
 export class WrapLock {
   private readonly ttlSeconds: number;
   private readonly wait: number;
   private readonly retryInterval: number;
+  private readonly lock: AddLock;
 
   constructor(
-    private readonly client: MemwireClient,
+    client: MemwireClient,
     /** The memcached key of `key`'s lock. */
     private readonly lockKey: (key: string) => string,
     options: WrapLockOptions = {},
@@ -53,6 +55,7 @@ export class WrapLock {
     this.ttlSeconds = Math.ceil(ttl / 1000);
     this.wait = options.wait ?? ttl;
     this.retryInterval = options.retryInterval ?? WRAP_LOCK_DEFAULTS.retryInterval;
+    this.lock = new AddLock(client);
   }
 
   /**
@@ -82,9 +85,8 @@ export class WrapLock {
 
   /** A token when the lock was taken (or memcached cannot be asked: then run unguarded), else false. */
   private async acquire(key: string): Promise<string | undefined | false> {
-    const token = randomUUID();
     try {
-      return (await this.client.add(this.lockKey(key), token, { ttl: this.ttlSeconds })) ? token : false;
+      return await this.lock.acquire(this.lockKey(key), this.ttlSeconds);
     } catch {
       return undefined;
     }
@@ -99,10 +101,6 @@ export class WrapLock {
   }
 
   private async release(key: string, token: string): Promise<void> {
-    const wire = this.lockKey(key);
-    const held = await this.client.gets(wire);
-    if (held === undefined || held.value !== token) return;
-    // A negative TTL stores the item already expired: with `cas`, a delete only if still ours.
-    await this.client.cas(wire, token, held.cas, { ttl: -1 });
+    await this.lock.release(this.lockKey(key), token);
   }
 }

@@ -1,3 +1,4 @@
+export { AddLock, type LockClient } from './add-lock.js';
 export type { AuthDialect, Credentials, IronCacheCredentials, PasswordCredentials } from './auth/dialects.js';
 export {
   type CallOptions,

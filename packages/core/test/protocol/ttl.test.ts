@@ -73,3 +73,12 @@ describe('toExptime', () => {
     expect((caught as InvalidArgumentError).code).toBe('ERR_MEMWIRE_INVALID_ARGUMENT');
   });
 });
+
+describe('toExptime beyond 2038', () => {
+  test('clamps an absolute time past memcached’s 32-bit exptime to the largest it keeps', () => {
+    // memcached parses exptime as a signed 32-bit number: more is `CLIENT_ERROR bad command line format`.
+    expect(toExptime(4_000_000_000, NOW_MS)).toBe(MAX_EXPTIME);
+    expect(toExptime(MAX_EXPTIME - Math.floor(NOW_MS / 1000), NOW_MS)).toBe(MAX_EXPTIME);
+    expect(toExptime(MAX_EXPTIME - Math.floor(NOW_MS / 1000) - 1, NOW_MS)).toBe(MAX_EXPTIME - 1);
+  });
+});

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { OriginHead, ServedResponse } from '../http/types.js';
+import { CaptureHold } from './capture-budget.js';
 import { writeServed } from './write-served.js';
 
 /** What the application wrote, once it ended the response. */
@@ -16,6 +17,12 @@ export interface Captured {
 export interface CaptureHooks {
   /** Body bytes to keep at most; 0 keeps none. */
   maxBodySize: number;
+  /**
+   * Most bytes all captures in this process may hold at once (see capture-budget.ts): past it, this
+   * response is passed through with the socket's back-pressure, and not kept.
+   * @default Infinity
+   */
+  maxCaptureBytes?: number | undefined;
   /** The header tags are read from and removed (lower-case). */
   tagHeader: string;
   /**
@@ -57,13 +64,14 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
   let chunks: Buffer[] | undefined = hooks.maxBodySize > 0 ? [] : undefined;
   let size = 0;
   let ended = false;
+  const held = new CaptureHold(hooks.maxCaptureBytes ?? Number.POSITIVE_INFINITY);
 
   const keep = (chunk: unknown, encoding: unknown): void => {
     if (chunks === undefined || chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const bytes = toBuffer(chunk, encoding);
     if (bytes === undefined) return;
     size += bytes.length;
-    if (size > hooks.maxBodySize) chunks = undefined;
+    if (size > hooks.maxBodySize || !held.take(bytes.length)) chunks = undefined;
     else chunks.push(bytes);
   };
 
@@ -80,6 +88,9 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
   const takeHead = (): void => {
     if (head !== undefined) return;
     tags = takeTags(res, hooks.tagHeader);
+    // Node stamps Date only as the head goes out, after this: set it now, so the response stored is
+    // the one the client got. A cache forwards the origin's Date (RFC 9110 §6.6.1), and Age counts from it.
+    if (res.sendDate && !res.hasHeader('date')) res.setHeader('Date', new Date().toUTCString());
     head = { status: res.statusCode, headers: res.getHeaders() };
     let served: ServedResponse | undefined;
     try {
@@ -113,8 +124,14 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
       callLater(args.find((arg) => typeof arg === 'function') as Callback | undefined);
       return true;
     }
-    if (mode === 'capture') keep(args[0], args[1]);
-    return (original.write as (...a: unknown[]) => boolean).apply(this, args);
+    if (mode !== 'capture') return (original.write as (...a: unknown[]) => boolean).apply(this, args);
+    keep(args[0], args[1]);
+    const flushed = (original.write as (...a: unknown[]) => boolean).apply(this, args);
+    // While the body is being kept (bounded by maxBodySize, and all captures by maxCaptureBytes), the
+    // application is not paused for the socket: the response is complete, and handed to the requests
+    // waiting for it, when the application is done, not when a slow client has read it. Past the
+    // bounds, the socket's back-pressure applies again (a `false` here makes `res` emit 'drain').
+    return chunks === undefined ? flushed : true;
   } as Write;
 
   res.end = function end(this: ServerResponse, ...args: unknown[]) {
@@ -127,7 +144,17 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
       hooks.onAbort();
       return this;
     }
+    if (this.destroyed) {
+      // The client is gone (its socket closed) and the application ends anyway, from a 'close'
+      // listener that ran before ours: what it wrote never reached the client whole.
+      hooks.onAbort();
+      return forward();
+    }
     keep(args[0], args[1]);
+    // A body shorter or longer than its Content-Length is one the application did not finish (or
+    // got wrong): the client got a broken response, and nobody else may get it (RFC 9112 §6.3, RFC
+    // 9111 §3.3: an incomplete response is not stored as complete).
+    if (chunks !== undefined && !matchesDeclaredLength(head!, size)) chunks = undefined;
     const captured = (): Captured => ({
       head: head!,
       body: chunks === undefined ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
@@ -154,8 +181,22 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
   } as End;
 
   res.once('close', () => {
+    // Closed: every byte has left for the socket, or never will. The capture holds no more.
+    held.release();
     if (!ended) hooks.onAbort();
   });
+}
+
+/** Whether `size` body bytes are what the head's Content-Length declared (true when it declared none). */
+function matchesDeclaredLength(head: OriginHead, size: number): boolean {
+  const declared = head.headers['content-length'];
+  if (declared === undefined) return true;
+  const text = Array.isArray(declared) ? declared.join(',') : String(declared);
+  // RFC 9110 §8.6: a list of identical values is that value; anything else is not a length.
+  const values = new Set(text.split(',').map((value) => value.trim()));
+  if (values.size !== 1) return false;
+  const [value] = values;
+  return /^[0-9]+$/.test(value!) && Number(value) === size;
 }
 
 /** The tags in the tag header, which is removed: it is for the cache, not the client. */

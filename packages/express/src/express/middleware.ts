@@ -143,6 +143,7 @@ function fetchFromOrigin(
     setHeaders(res, exchange.headers);
     captureResponse(res, {
       maxBodySize: exchange.maxBodySize,
+      maxCaptureBytes: exchange.maxCaptureBytes,
       tagHeader,
       inherited,
       holdEnd: false,

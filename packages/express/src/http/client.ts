@@ -1,4 +1,4 @@
-import type { CallOptions, GetManyOptions, Outcome, WriteOptions } from '@memwire/core';
+import type { CallOptions, CasToken, GetManyOptions, Outcome, WriteOptions } from '@memwire/core';
 
 /**
  * The part of a memwire `Client` the HTTP cache uses. Any client works whose codec stores strings and
@@ -16,6 +16,9 @@ export interface CacheClient {
   add(key: string, value: string | Buffer, options?: WriteOptions): Promise<boolean>;
   delete(key: string, options?: CallOptions): Promise<boolean>;
   incr(key: string, delta?: number, options?: CallOptions): Promise<number | undefined>;
+  /** For the stampede lock: it releases only its own lock (core `AddLock`). */
+  gets(key: string, options?: CallOptions): Promise<{ value: unknown; cas: CasToken } | undefined>;
+  cas(key: string, value: string | Buffer, cas: CasToken, options?: WriteOptions): Promise<boolean>;
 }
 
 /**

@@ -77,6 +77,14 @@ export interface HttpCacheOptions {
    * `Cache-Control` for this cache and is sent on as it is, for a CDN in front. @default true
    */
   cdnCacheControl?: boolean | undefined;
+  /**
+   * Most body bytes all responses being captured in this process may hold at once, in bytes: what
+   * was kept of each body, until its response has gone out. A response that would go over it is
+   * passed through (with the socket's back-pressure) and not stored. Bounds the memory that slow
+   * clients can pin: 40 stalled readers of 8 MB pages held ~220 MB without it. The total counts every
+   * cache in the process; each cache compares it with its own value. @default 67108864 (64 MiB)
+   */
+  maxCaptureBytes?: number | undefined;
 }
 
 /** Every default of {@link HttpCacheOptions}, in one place. */
@@ -97,6 +105,7 @@ export const HTTP_CACHE_DEFAULTS = {
   commandTimeout: 1000,
   targetedCacheControl: 'Memwire-Cache-Control' as string | false,
   cdnCacheControl: true as boolean,
+  maxCaptureBytes: 64 * 1024 * 1024,
 } as const;
 
 export type HttpCacheConfig = {
@@ -122,6 +131,11 @@ export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOp
     if (!Number.isSafeInteger(config[name]) || config[name] < 1024) {
       throw new ConfigError(`${name} must be a whole number of bytes ≥ 1024, got ${String(config[name])}`);
     }
+  }
+  if (!Number.isSafeInteger(config.maxCaptureBytes) || config.maxCaptureBytes < 0) {
+    throw new ConfigError(
+      `maxCaptureBytes must be a whole number of bytes ≥ 0, got ${String(config.maxCaptureBytes)}`,
+    );
   }
   if (typeof config.keyPrefix !== 'string' || !/^[\x21-\x7e]*$/.test(config.keyPrefix)) {
     throw new ConfigError(

@@ -1,5 +1,13 @@
+import { HTTP_CACHE_DEFAULTS } from './config.js';
 import type { PolicyObject } from './freshness.js';
 import type { HeaderList } from './types.js';
+import { MAX_META_BYTES, type RecordLimits, validateMeta } from './validate-entry.js';
+
+/** The limits of a cache with the default options. */
+const DEFAULT_RECORD_LIMITS: RecordLimits = {
+  itemSize: HTTP_CACHE_DEFAULTS.itemSize,
+  maxBodySize: HTTP_CACHE_DEFAULTS.maxBodySize,
+};
 
 /** What is known of a stored response besides its body. */
 export interface EntryMeta {
@@ -68,51 +76,65 @@ export function recordSize(meta: EntryMeta | VaryPointer, bodyLength: number): n
 }
 
 /**
- * Parsed metadata of records read recently, by their exact bytes: a hit on a popular entry then
- * costs a byte comparison instead of a JSON parse. Only parsing is saved; every hit still reads
- * memcached, so nothing here can be stale.
+ * Parsed and validated metadata of records read recently, by their exact bytes: a hit on a popular
+ * entry then costs a byte comparison instead of a JSON parse and a validation. Only parsing is saved;
+ * every hit still reads memcached, so nothing here can be stale. Only valid metadata is remembered.
  */
 export class MetaMemo {
   private readonly parsed = new Map<string, { json: Buffer; meta: EntryMeta | VaryPointer }>();
 
   constructor(private readonly maxEntries: number) {}
 
-  parse(key: string, json: Buffer): EntryMeta | VaryPointer {
+  /** The valid metadata in `json`, or undefined; throws on JSON that does not parse. */
+  parse(key: string, json: Buffer, limits: RecordLimits): EntryMeta | VaryPointer | undefined {
     const known = this.parsed.get(key);
     if (known?.json.equals(json)) return known.meta;
-    const meta = JSON.parse(json.toString('utf8')) as EntryMeta | VaryPointer;
     this.parsed.delete(key);
+    const meta = validateMeta(JSON.parse(json.toString('utf8')), limits);
+    if (meta === undefined) return undefined;
     this.parsed.set(key, { json: Buffer.from(json), meta });
     if (this.parsed.size > this.maxEntries) this.parsed.delete(this.parsed.keys().next().value!);
     return meta;
   }
 }
 
-/** The record in a value read from memcached, or undefined for anything that is not one of ours. */
+/**
+ * The record in a value read from memcached, or undefined for anything that is not one of ours, or
+ * not one this cache could have written within `limits` (see validate-entry.ts).
+ */
 export function decodeRecord(
   value: unknown,
   memo?: { key: string; metas: MetaMemo },
+  limits: RecordLimits = DEFAULT_RECORD_LIMITS,
 ): CacheRecord | undefined {
   if (!(value instanceof Uint8Array) || value.length < HEADER_BYTES) return undefined;
   const bytes = Buffer.isBuffer(value)
     ? value
     : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (bytes.compare(MAGIC, 0, MAGIC.length, 0, MAGIC.length) !== 0) return undefined;
-  const metaEnd = HEADER_BYTES + bytes.readUInt32BE(MAGIC.length);
-  if (metaEnd > bytes.length) return undefined;
-  let meta: EntryMeta | VaryPointer;
+  const metaLength = bytes.readUInt32BE(MAGIC.length);
+  const metaEnd = HEADER_BYTES + metaLength;
+  if (metaLength > MAX_META_BYTES || metaEnd > bytes.length) return undefined;
+  let meta: EntryMeta | VaryPointer | undefined;
   try {
     const json = bytes.subarray(HEADER_BYTES, metaEnd);
     meta =
       memo === undefined
-        ? (JSON.parse(json.toString('utf8')) as EntryMeta | VaryPointer)
-        : memo.metas.parse(memo.key, json);
+        ? validateMeta(JSON.parse(json.toString('utf8')), limits)
+        : memo.metas.parse(memo.key, json, limits);
   } catch {
     return undefined;
   }
-  if (meta.kind === 'vary') return { meta, body: undefined };
-  if (meta.kind !== 'entry') return undefined;
-  if (meta.chunks !== undefined) return { meta, body: undefined };
+  if (meta === undefined) return undefined;
+  // A pointer or a manifest carries no body: bytes after its metadata are not ours.
+  const bodiless = metaEnd === bytes.length;
+  if (meta.kind === 'vary') return bodiless ? { meta, body: undefined } : undefined;
+  if (meta.chunks !== undefined) return bodiless ? { meta, body: undefined } : undefined;
   const body = bytes.subarray(metaEnd);
   return body.length === meta.length ? { meta, body } : undefined;
+}
+
+/** Whether metadata is small enough to be written, and so read back ({@link MAX_META_BYTES}). */
+export function metaFits(meta: EntryMeta | VaryPointer): boolean {
+  return Buffer.byteLength(JSON.stringify(meta)) <= MAX_META_BYTES;
 }

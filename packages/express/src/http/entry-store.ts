@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CallOptions } from '@memwire/core';
+import { type CallOptions, ErrorCodes } from '@memwire/core';
 import type { Budget, CacheClient } from './client.js';
 import {
   type CacheRecord,
@@ -7,6 +7,7 @@ import {
   type EntryMeta,
   encodeRecord,
   MetaMemo,
+  metaFits,
   recordSize,
   type VaryPointer,
 } from './entry-format.js';
@@ -15,6 +16,7 @@ import { GetBatcher } from './get-batcher.js';
 import type { KeySpace } from './keys.js';
 import type { Prepared } from './prepare-entry.js';
 import type { CacheRequest } from './types.js';
+import { validateMeta } from './validate-entry.js';
 import { varyDigest } from './vary.js';
 
 /** A stored response read back: its metadata and body (undefined only when the body was not asked for). */
@@ -41,7 +43,12 @@ export interface EntryStoreOptions {
   /** Largest item written, in bytes; larger records are split into chunks, or skipped. */
   itemSize: number;
   largeBodies: 'chunk' | 'skip';
+  /** Largest body stored: a record read that claims more is not ours. */
+  maxBodySize: number;
 }
+
+/** The widest limits any configuration may have: memcached's largest item (`-I 1024m`), any body. */
+const ANY_CONFIGURATION = { itemSize: 1024 * 1024 * 1024, maxBodySize: Number.MAX_SAFE_INTEGER };
 
 /** Seconds chunks outlive their manifest, so a manifest never expires after its parts (TTLs are whole seconds). */
 const CHUNK_GRACE = 2;
@@ -80,9 +87,12 @@ export class EntryStore {
       value = entryValue;
       generation = generationOf(generationValue);
     } catch (error) {
-      return { failed: true, error, key: entryKey };
+      // The client could not decode the item (it inflates past its maxInflatedSize): not an entry.
+      if (!isCodecError(error)) return { failed: true, error, key: entryKey };
+      this.discard(entryKey);
+      value = undefined;
     }
-    let record: CacheRecord | undefined = decodeRecord(value, { key: entryKey, metas: this.metas });
+    let record: CacheRecord | undefined = this.decode(entryKey, value);
     let key = entryKey;
     let pointer: VaryPointer | undefined;
     const found = (entry?: StoredEntry): Lookup => ({ failed: false, key, pointer, entry });
@@ -92,22 +102,52 @@ export class EntryStore {
         if (record.meta.nonce !== generation) return found();
         pointer = record.meta;
         key = this.keys.variant(resource, pointer.nonce, varyDigest(pointer.vary, request.headers));
-        record = decodeRecord(await this.client.get(key, spend(budget)), { key, metas: this.metas });
+        record = this.decode(key, await this.client.get(key, spend(budget)));
       } else if (record?.meta.kind === 'entry' && record.meta.generation !== generation) {
         return found();
       }
-      if (record === undefined || record.meta.kind !== 'entry') return found();
+      if (record === undefined) return found();
+      if (record.meta.kind !== 'entry') {
+        // A pointer where a variant belongs: not something this cache writes.
+        this.discard(key);
+        return found();
+      }
       const { meta } = record;
       if (meta.tags !== undefined && !(await this.tagsCurrent(meta.tags, budget))) return found();
       let body = record.body;
       if (meta.chunks !== undefined && needBody) {
         body = await this.readChunks(meta, budget);
-        if (body === undefined) return found();
+        if (body === undefined) {
+          // A part is gone or is not the part the manifest describes: the manifest can never be served.
+          this.discard(key);
+          return found();
+        }
       }
       return found({ meta, body });
     } catch (error) {
       return { failed: true, error, key, pointer };
     }
+  }
+
+  /**
+   * The record in `value`; a value that is there but is not a valid record is a miss, and deleted,
+   * unless a cache configured with larger `itemSize` / `maxBodySize` (sharing the key prefix, as in
+   * a rolling change of options) could have written it: that one is only a miss here.
+   */
+  private decode(key: string, value: unknown): CacheRecord | undefined {
+    const record = decodeRecord(value, { key, metas: this.metas }, this.options);
+    if (record === undefined && value !== undefined && value !== null) {
+      if (decodeRecord(value, undefined, ANY_CONFIGURATION) === undefined) this.discard(key);
+    }
+    return record;
+  }
+
+  /**
+   * Deletes what is at `key` in the background: a forged or broken record would otherwise cost a
+   * read and a validation on every request until it expires. Racing a writer costs one miss at most.
+   */
+  private discard(key: string): void {
+    this.client.delete(key).catch(() => {});
   }
 
   private async tagsCurrent(tags: Record<string, string>, budget: Budget): Promise<boolean> {
@@ -119,18 +159,20 @@ export class EntryStore {
   }
 
   private async readChunks(meta: EntryMeta, budget: Budget): Promise<Buffer | undefined> {
-    const { nonce, count } = meta.chunks!;
+    const { nonce, count, size } = meta.chunks!;
     const keys = Array.from({ length: count }, (_, i) => this.keys.chunk(nonce, i));
     const values = await this.client.getMany(keys, spend(budget));
     const parts: Buffer[] = [];
-    for (const key of keys) {
+    for (const [i, key] of keys.entries()) {
       const part = values.get(key);
       // A part evicted or expired before its manifest: the entry is gone, whatever the manifest says.
       if (!(part instanceof Uint8Array)) return undefined;
-      parts.push(Buffer.isBuffer(part) ? part : Buffer.from(part));
+      // Every part is exactly `size` bytes but the last, which holds the rest (see write()).
+      const expected = i < count - 1 ? size : meta.length - size * (count - 1);
+      if (part.length !== expected) return undefined;
+      parts.push(Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength));
     }
-    const body = Buffer.concat(parts);
-    return body.length === meta.length ? body : undefined;
+    return Buffer.concat(parts, meta.length);
   }
 
   /**
@@ -145,6 +187,9 @@ export class EntryStore {
     options?: CallOptions,
   ): Promise<boolean> {
     const { itemSize, largeBodies } = this.options;
+    // What would not be read back as valid is not written (validate-entry.ts): a Vary field that is
+    // not a token, a generation someone else overwrote with text, too many tags, too large.
+    if (!this.writable(meta) || body.length !== meta.length) return false;
     if (recordSize(meta, body.length) <= itemSize) {
       return this.client.set(key, encodeRecord(meta, body), { ...options, ttl });
     }
@@ -194,8 +239,18 @@ export class EntryStore {
     }
   }
 
+  private writable(meta: EntryMeta | VaryPointer): boolean {
+    return metaFits(meta) && validateMeta(meta, this.options) !== undefined;
+  }
+
   /** Writes a resource's Vary pointer (after its variant, so the pointer never leads nowhere new). */
-  writePointer(resource: string, pointer: VaryPointer, ttl: number, options?: CallOptions): Promise<boolean> {
+  async writePointer(
+    resource: string,
+    pointer: VaryPointer,
+    ttl: number,
+    options?: CallOptions,
+  ): Promise<boolean> {
+    if (!this.writable(pointer)) return false;
     return this.client.set(this.keys.entry(resource), encodeRecord(pointer), { ...options, ttl });
   }
 }
@@ -205,4 +260,8 @@ function spend(budget: Budget): CallOptions {
   const options = budget.options();
   if (options === undefined) throw new Error('the cache time budget is spent');
   return options;
+}
+
+function isCodecError(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === ErrorCodes.CODEC;
 }

@@ -19,6 +19,8 @@ export type Exchange =
       headers: HeaderList;
       /** Keep at most this many body bytes; past it, stop keeping them and pass `body: undefined`. */
       maxBodySize: number;
+      /** Most bytes all captures in the process may hold at once (the `maxCaptureBytes` option). */
+      maxCaptureBytes: number;
       onHead(head: OriginHead): ServedResponse | undefined;
       finish(response: OriginResponse | undefined): void;
     }

@@ -51,6 +51,11 @@ const UNDERSTOOD_STATUSES = new Set([
  */
 const LIBRARY_STATUSES = new Set([200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 501]);
 
+/** The status a stored policy is judged (and saved) under: its own, or 200 for those the library does not know. */
+export function policyStatus(status: number): number {
+  return LIBRARY_STATUSES.has(status) ? status : 200;
+}
+
 /** RFC 9111 §5.1: Age is a non-negative integer; any other value (a fraction, a list, a sign) is ignored. */
 const AGE = /^\d+$/;
 
@@ -90,7 +95,7 @@ export function decideStorage(
   if (!LIBRARY_STATUSES.has(status) && !explicitExpiry) {
     return { storable: false, reason: `status ${status} without explicit freshness` };
   }
-  const judgedStatus = LIBRARY_STATUSES.has(status) ? status : 200;
+  const judgedStatus = policyStatus(status);
   const requestHeaders = {
     ...request.headers,
     ...requestDirectives(fieldValue(request.headers['cache-control']), fieldValue(request.headers['pragma'])),

@@ -67,3 +67,8 @@ export function findHeader(headers: HeaderList, name: string): string | undefine
   for (const [field, value] of headers) if (field === name) return value;
   return undefined;
 }
+
+/** Whether `name` (lower-case) is a field the cache never stores: hop-by-hop, Set-Cookie, Age, Content-Length. */
+export function isNeverStored(name: string): boolean {
+  return HOP_BY_HOP.has(name) || NEVER_STORED.has(name);
+}

@@ -16,7 +16,7 @@ import { judge, requestForbidsStorage, type Verdict } from './freshness.js';
 import { bumpGeneration, generationOf } from './generations.js';
 import { fieldValue } from './headers.js';
 import { createKeySpace, type KeySpace } from './keys.js';
-import { acquireLock, awaitHolder, releaseLock } from './lock.js';
+import { acquireLock, awaitHolder, type HeldLock, releaseLock } from './lock.js';
 import { nameOf, originOf, resourceOf } from './origin.js';
 import { type Prepared, prepareEntry } from './prepare-entry.js';
 import { isShareable, serveEntry } from './respond.js';
@@ -42,7 +42,8 @@ interface FetchContext {
   fallback: StoredEntry | undefined;
   /** Lands this process's flight for the key, when this request leads it. */
   land: ((outcome: Flight) => void) | undefined;
-  lockHeld: boolean;
+  /** The cross-process lock, when this request holds it. */
+  lockHeld: HeldLock | undefined;
 }
 
 /** RFC 9110 §9.2.1: any other method, unknown ones included, is unsafe and may change the resource. */
@@ -252,7 +253,7 @@ export class HttpCache {
         return stale();
       }
       // Should the origin fail, the entry is still within its stale window: send it rather than the error.
-      const lockHeld = lock === 'acquired';
+      const lockHeld = typeof lock === 'object' ? lock : undefined;
       return this.fetch({ resource, request, lookup, generation, fallback: entry, land, lockHeld });
     } catch {
       land(undefined);
@@ -287,7 +288,7 @@ export class HttpCache {
           generation,
           fallback,
           land: undefined,
-          lockHeld: false,
+          lockHeld: undefined,
         });
       }
     }
@@ -295,7 +296,7 @@ export class HttpCache {
     try {
       // Read before the origin runs, alongside the lock.
       const generation = this.readGeneration(resource, budget, lookup);
-      let lockHeld = false;
+      let lockHeld: HeldLock | undefined;
       if (this.config.lock && !lookup.failed && !passing) {
         const lockKey = this.keys.lock(resource);
         const lock = await acquireLock(this.client, lockKey, this.config.lockTtl, budget);
@@ -312,7 +313,7 @@ export class HttpCache {
             return answer;
           }
         }
-        lockHeld = lock === 'acquired';
+        lockHeld = typeof lock === 'object' ? lock : undefined;
       }
       return this.fetch({ resource, request, lookup, generation, fallback, land, lockHeld });
     } catch {
@@ -373,6 +374,7 @@ export class HttpCache {
       cacheStatus: 'MISS',
       headers: this.statusHeader('MISS'),
       maxBodySize: this.config.maxBodySize,
+      maxCaptureBytes: this.config.maxCaptureBytes,
       onHead: (head) => {
         const { fallback, request } = context;
         if (fallback === undefined || !ERROR_STATUSES.has(head.status)) return undefined;
@@ -420,7 +422,7 @@ export class HttpCache {
     } catch {
       // Not stored: the next request goes to the origin again. Nothing else to do.
     } finally {
-      if (lockHeld) await releaseLock(this.client, this.keys.lock(resource));
+      if (lockHeld) await releaseLock(this.client, this.keys.lock(resource), lockHeld);
     }
   }
 

@@ -60,6 +60,19 @@ describe.each(frameworks)('$name: RFC 9111 rules', (framework) => {
     expect(h.runs()).toBe(1);
   });
 
+  test('a hit carries the Date the application sent, not the time it was served (RFC 9110 §6.6.1)', async () => {
+    const h = await route((_req, res, runs) => {
+      res.set('Cache-Control', 'max-age=60').send(`run ${runs}`);
+    });
+    const first = await h.request('/r');
+    // Past the next whole second: a Date stamped when the hit is written would differ.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await h.after('/r');
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(first.headers.date).toMatch(/GMT$/);
+    expect(second.headers.date).toBe(first.headers.date);
+  });
+
   test.each([
     ['no-store', 'no-store'],
     ['private', 'private, max-age=60'],

@@ -52,7 +52,7 @@ describe('entry records', () => {
     const manifest: EntryMeta = {
       ...meta,
       length: 3_000_000,
-      chunks: { nonce: 'n', count: 3, size: 1_047_552 },
+      chunks: { nonce: 'AAAAAAAAAAAAAAAA', count: 3, size: 1_047_552 },
     };
     expect(decodeRecord(encodeRecord(manifest))).toEqual({ meta: manifest, body: undefined });
   });

@@ -1,5 +1,6 @@
 import {
   type CallOptions,
+  type CasToken,
   type Client,
   ClientClosedError,
   type GetManyOptions,
@@ -59,6 +60,14 @@ export class LazyCacheClient implements CacheClient {
 
   async incr(key: string, delta?: number, options?: CallOptions): Promise<number | undefined> {
     return this.real.incr(key, delta, options);
+  }
+
+  async gets(key: string, options?: CallOptions): Promise<{ value: unknown; cas: CasToken } | undefined> {
+    return this.real.gets(key, options);
+  }
+
+  async cas(key: string, value: string | Buffer, cas: CasToken, options?: WriteOptions): Promise<boolean> {
+    return this.real.cas(key, value, cas, options);
   }
 
   /** Closes the client if it was ever created; later commands throw. */

@@ -96,6 +96,7 @@ function fetchFromOrigin(exchange: Extract<Exchange, { kind: 'fetch' }>, context
     setHeaders(response, exchange.headers);
     captureResponse(response, {
       maxBodySize: exchange.maxBodySize,
+      maxCaptureBytes: exchange.maxCaptureBytes,
       tagHeader: context.tagHeader,
       inherited,
       holdEnd: false,
