@@ -384,7 +384,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       if (group !== undefined && !/^[\w ]+$/.test(group)) {
         throw new InvalidArgumentError(`invalid stats group ${JSON.stringify(group)}`);
       }
-      return this.onEveryServer(() => new StatsCommand(encodeStats(group)));
+      return this.onEveryServer(() => new StatsCommand(encodeStats(group), this.config.maxReplyValueSize));
     });
   }
 

@@ -21,6 +21,7 @@ export const ErrorCodes = {
   ABORTED: 'ERR_MEMWIRE_ABORTED',
   CODEC: 'ERR_MEMWIRE_CODEC',
   UNSUPPORTED: 'ERR_MEMWIRE_UNSUPPORTED',
+  QUEUE_FULL: 'ERR_MEMWIRE_QUEUE_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -169,5 +170,16 @@ export class UnsupportedCommandError extends MemwireError {
   override name = 'UnsupportedCommandError';
   constructor(message: string) {
     super(ErrorCodes.UNSUPPORTED, message);
+  }
+}
+
+/**
+ * The connection already holds `maxPendingCommands` unanswered commands (a stalled or overloaded
+ * server); nothing was sent. Retry later, or shed the load.
+ */
+export class QueueFullError extends MemwireError {
+  override name = 'QueueFullError';
+  constructor(message: string, options: MemwireErrorOptions = {}) {
+    super(ErrorCodes.QUEUE_FULL, message, options);
   }
 }

@@ -112,8 +112,22 @@ export class VersionCommand extends SingleReplyCommand<string> {
  */
 export class StatsCommand extends SingleReplyCommand<Record<string, string>> {
   private readonly stats: Record<string, string> = {};
+  /** Characters of the reply so far: a server sending `STAT` lines without end must not grow memory without bound. */
+  private size = 0;
+
+  /** @param maxSize the most characters the whole reply may hold (ClientOptions.maxReplyValueSize). */
+  constructor(
+    bytes: Wire,
+    private readonly maxSize = Number.POSITIVE_INFINITY,
+  ) {
+    super(bytes);
+  }
 
   onLine(line: string, server: string): boolean {
+    this.size += line.length + 2;
+    if (this.size > this.maxSize) {
+      throw new ProtocolError(`stats reply longer than ${this.maxSize} bytes`, { server });
+    }
     if (line.startsWith('STAT ')) {
       const space = line.indexOf(' ', 5);
       if (space === -1) this.stats[line.slice(5)] = '';

@@ -37,6 +37,10 @@ export interface ConnectionSettings {
   login: LoginFlow | undefined;
   /** The server's health, shared with the other connections to it. */
   health: ServerHealth;
+  /** Largest data block a reply may declare; see ClientOptions.maxReplyValueSize. */
+  maxReplyValueSize: number;
+  /** Most unanswered commands (a coalesced get counts each key); see ClientOptions.maxPendingCommands. */
+  maxPendingCommands: number;
 }
 
 /**
@@ -77,7 +81,7 @@ export class Connection implements ReplySink {
 
   constructor(private readonly settings: ConnectionSettings) {
     this.address = formatAddress(settings.server);
-    this.parser = new ReplyParser(this);
+    this.parser = new ReplyParser(this, { maxValueLength: settings.maxReplyValueSize });
   }
 
   /** True when the socket is connected and logged in. */
