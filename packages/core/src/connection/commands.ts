@@ -12,6 +12,11 @@ export interface Command {
   readonly bytes: Wire;
   /** Epoch ms after which the command has timed out; set when it is queued. */
   deadline: number;
+  /**
+   * The caller's signal: once it fires, a command not yet written is dropped instead of written. A
+   * command already written keeps its place in the reply stream; its reply is read and discarded.
+   */
+  readonly signal?: AbortSignal | undefined;
   onLine(line: string, server: string): boolean;
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined, server: string): void;
   fail(error: Error): void;
@@ -20,6 +25,7 @@ export interface Command {
 /** A command that settles one promise. */
 abstract class SingleReplyCommand<T> implements Command {
   deadline = 0;
+  signal: AbortSignal | undefined = undefined;
   readonly promise: Promise<T>;
   protected resolve!: (value: T) => void;
   protected reject!: (error: Error) => void;

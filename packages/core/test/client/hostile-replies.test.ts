@@ -58,7 +58,10 @@ describe('a VALUE header declaring more than maxReplyValueSize', () => {
     const client = newClient({ servers: fake.address, poolSize: 1, commandTimeout: 3000 });
     const big = client.get('big');
     const behind = client.delete('other');
-    const [bigOutcome, behindOutcome] = await Promise.all([settleWithin(big, 2500), settleWithin(behind, 2500)]);
+    const [bigOutcome, behindOutcome] = await Promise.all([
+      settleWithin(big, 2500),
+      settleWithin(behind, 2500),
+    ]);
     expect(bigOutcome.status).toBe('rejected');
     const error = (bigOutcome as PromiseRejectedResult).reason as ProtocolError;
     expect(error).toBeInstanceOf(ProtocolError);

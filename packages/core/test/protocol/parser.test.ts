@@ -280,7 +280,11 @@ describe('ReplyParser', () => {
     test('reads a large value spanning many chunks whole, byte for byte', () => {
       const data = Buffer.alloc(300 * 1024);
       for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
-      const bytes = Buffer.concat([Buffer.from(`VALUE k 3 ${data.length}\r\n`), data, Buffer.from('\r\nEND\r\n')]);
+      const bytes = Buffer.concat([
+        Buffer.from(`VALUE k 3 ${data.length}\r\n`),
+        data,
+        Buffer.from('\r\nEND\r\n'),
+      ]);
       const offsets = Array.from({ length: 40 }, (_, i) => 5 + i * 7919);
       expect(parse(splitAt(bytes, offsets))).toEqual([
         { kind: 'value', key: 'k', flags: 3, data: data.toString('hex'), cas: undefined },
