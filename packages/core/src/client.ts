@@ -48,8 +48,10 @@ import { warnIfCleartext } from './warnings.js';
 /** Options every call accepts. */
 export interface CallOptions {
   /**
-   * Stops waiting for the reply: the promise rejects with an AbortError at once. A command already
-   * written may still take effect on the server.
+   * Stops waiting for the reply: the promise rejects with an AbortError at once. A command not yet
+   * written (still connecting, logging in, or held back by a full socket) is dropped and never sent;
+   * one already written keeps its place in the reply stream (its reply is discarded) and may still
+   * take effect on the server. Coalesced `get`s are read-only and may still be sent.
    */
   signal?: AbortSignal | undefined;
 }
