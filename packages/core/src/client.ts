@@ -49,8 +49,10 @@ import { warnIfCleartext } from './warnings.js';
 /** Options every call accepts. */
 export interface CallOptions {
   /**
-   * Stops waiting for the reply: the promise rejects with an AbortError at once. A command already
-   * written may still take effect on the server.
+   * Stops waiting for the reply: the promise rejects with an AbortError at once. A command not yet
+   * written (still connecting, logging in, or held back by a full socket) is dropped and never sent;
+   * one already written keeps its place in the reply stream (its reply is discarded) and may still
+   * take effect on the server. Coalesced `get`s are read-only and may still be sent.
    */
   signal?: AbortSignal | undefined;
 }
@@ -99,6 +101,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   private readonly wireKey: (key: string) => string;
   private readonly codec: Codec<In, Out>;
   private closed = false;
+  /** The AbortSignal of the call whose commands are being created (see run()). */
+  private callSignal: AbortSignal | undefined;
 
   constructor(options: ClientOptions<In, Out> = {}) {
     super();
@@ -401,7 +405,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       if (group !== undefined && !/^[\w ]+$/.test(group)) {
         throw new InvalidArgumentError(`invalid stats group ${JSON.stringify(group)}`);
       }
-      return this.onEveryServer(() => new StatsCommand(encodeStats(group)));
+      return this.onEveryServer(() => new StatsCommand(encodeStats(group), this.config.maxReplyValueSize));
     });
   }
 
@@ -512,6 +516,10 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     let promise: Promise<T>;
+    // Commands are created synchronously inside start(); sendTo() and friends hand them this signal,
+    // so a connection can drop one that is aborted before it is written.
+    const outerSignal = this.callSignal;
+    this.callSignal = signal;
     try {
       if (isTracing()) {
         const trace: CommandTrace = { command, keys };
@@ -521,6 +529,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       }
     } catch (error) {
       return Promise.reject(error);
+    } finally {
+      this.callSignal = outerSignal;
     }
     return signal === undefined ? promise : abortable(promise, signal);
   }
@@ -575,6 +585,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     const connection = this.readConnection(wire, trace);
     if (connection === undefined) return Promise.resolve(undefined);
     const command = new RetrievalCommand((keys) => encodeTouchRetrieval(verb, exptime, keys));
+    command.signal = this.callSignal;
     command.add(wire, sink);
     connection.send(command);
     return sink.promise as Promise<R | undefined>;
@@ -582,9 +593,10 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
 
   private sendTo<T>(
     wire: string,
-    command: { promise: Promise<T> } & Parameters<Connection['send']>[0],
+    command: { promise: Promise<T>; signal: AbortSignal | undefined } & Parameters<Connection['send']>[0],
     trace?: CommandTrace,
   ): Promise<T> {
+    command.signal = this.callSignal;
     const pool = this.topology.route(wire);
     if (trace !== undefined) trace.server = pool.address;
     pool.forKey(wire).send(command);
@@ -641,12 +653,14 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   }
 
   private async onEveryServer<T>(
-    make: () => { promise: Promise<T> } & Parameters<Connection['send']>[0],
+    make: () => { promise: Promise<T>; signal: AbortSignal | undefined } & Parameters<Connection['send']>[0],
   ): Promise<Map<string, T>> {
     const pools = this.topology.pools;
+    const signal = this.callSignal;
     const results = await Promise.all(
       pools.map((pool) => {
         const command = make();
+        command.signal = signal;
         pool.primary.send(command);
         return command.promise;
       }),

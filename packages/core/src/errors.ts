@@ -26,6 +26,7 @@ export const ErrorCodes = {
   AUTH_REQUIRED: 'ERR_MEMWIRE_AUTH_REQUIRED',
   ITEM_TOO_LARGE: 'ERR_MEMWIRE_ITEM_TOO_LARGE',
   DISCOVERY: 'ERR_MEMWIRE_DISCOVERY',
+  QUEUE_FULL: 'ERR_MEMWIRE_QUEUE_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -343,5 +344,20 @@ export class DiscoveryError extends MemwireError {
   override name = 'DiscoveryError';
   constructor(message: string, options: MemwireErrorOptions = {}) {
     super(ErrorCodes.DISCOVERY, message, options);
+  }
+}
+
+/**
+ * The connection already holds `maxPendingCommands` unanswered commands (a stalled or overloaded
+ * server); nothing was sent. Retry later, or shed the load.
+ */
+export class QueueFullError extends MemwireError {
+  static {
+    brand(QueueFullError, 'QueueFullError');
+  }
+
+  override name = 'QueueFullError';
+  constructor(message: string, options: MemwireErrorOptions = {}) {
+    super(ErrorCodes.QUEUE_FULL, message, options);
   }
 }

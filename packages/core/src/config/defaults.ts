@@ -23,4 +23,7 @@ export const DEFAULT_OPTIONS = {
   poolSize: 2,
   keepAlive: true,
   autoDiscoveryInterval: 60_000,
+  /** The floor of maxReplyValueSize, whose default is the larger of this and maxValueSize. */
+  maxReplyValueSizeFloor: 16 * 1024 * 1024,
+  maxPendingCommands: 10_000,
 } as const;

@@ -162,4 +162,20 @@ export interface ClientOptions<In = unknown, Out = In> {
    * environment. @default process.env
    */
   env?: Environment | false | undefined;
+  /**
+   * Largest data block a reply may declare, in bytes (a `VALUE`, or a whole `stats` reply). A larger
+   * one fails its command with a ProtocolError and resets the connection, failing (typed) the commands
+   * pipelined behind it: the stream is out of step from there on. Reading an item larger than you may
+   * write is legitimate (another client may write with memcached `-I 16m`), hence the 16 MiB floor;
+   * raise it to read bigger items. Memory is taken as bytes arrive, never for the declared length.
+   * @default max(maxValueSize, 16 MiB)
+   */
+  maxReplyValueSize?: number | undefined;
+  /**
+   * Most commands one connection holds unanswered (written, waiting to be written, or waiting for the
+   * connection); each key of a coalesced `get` counts as one. Beyond it a call rejects at once with
+   * QueueFullError (`ERR_MEMWIRE_QUEUE_FULL`), so a stalled server cannot make memory grow without
+   * limit. @default 10000
+   */
+  maxPendingCommands?: number | undefined;
 }

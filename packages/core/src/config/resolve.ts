@@ -49,6 +49,8 @@ export interface ResolvedConfig<In, Out> {
   codec: Codec<In, Out>;
   /** Where each setting came from: an option name, an environment variable, or 'default'. */
   sources: Record<'servers' | 'username' | 'password' | 'tls' | 'authDialect', string>;
+  maxReplyValueSize: number;
+  maxPendingCommands: number;
 }
 
 /** Applies the environment and the defaults to `options`; throws ConfigError on anything invalid. */
@@ -178,6 +180,22 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     autoDiscovery: resolveAutoDiscovery(options.autoDiscovery),
     codec: options.codec ?? (defaultCodec as unknown as Codec<In, Out>),
     sources,
+    maxReplyValueSize: checkNumber(
+      'maxReplyValueSize',
+      options.maxReplyValueSize ??
+        Math.max(
+          options.maxValueSize ?? DEFAULT_OPTIONS.maxValueSize,
+          DEFAULT_OPTIONS.maxReplyValueSizeFloor,
+        ),
+      1,
+      // memcached's own item size ceiling (`-I` accepts at most 1024m).
+      1024 * 1024 * 1024,
+    ),
+    maxPendingCommands: checkNumber(
+      'maxPendingCommands',
+      options.maxPendingCommands ?? DEFAULT_OPTIONS.maxPendingCommands,
+      1,
+    ),
   };
 }
 

@@ -34,6 +34,18 @@ export class CommandQueue<T> {
     return item;
   }
 
+  /** Removes the last `count` items (fewer if the queue is shorter), returning them in order. */
+  popTail(count: number): T[] {
+    const start = Math.max(this.head, this.items.length - count);
+    const tail = this.items.slice(start) as T[];
+    this.items.length = start;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    }
+    return tail;
+  }
+
   /** Empties the queue, returning what it held in order. */
   drain(): T[] {
     const drained = this.items.slice(this.head) as T[];

@@ -13,6 +13,11 @@ export interface Command {
   readonly bytes: Wire;
   /** Epoch ms after which the command has timed out; set when it is queued. */
   deadline: number;
+  /**
+   * The caller's signal: once it fires, a command not yet written is dropped instead of written. A
+   * command already written keeps its place in the reply stream; its reply is read and discarded.
+   */
+  readonly signal?: AbortSignal | undefined;
   onLine(line: string, server: string): boolean;
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined, server: string): void;
   fail(error: Error): void;
@@ -21,6 +26,7 @@ export interface Command {
 /** A command that settles one promise. */
 abstract class SingleReplyCommand<T> implements Command {
   deadline = 0;
+  signal: AbortSignal | undefined = undefined;
   readonly promise: Promise<T>;
   protected resolve!: (value: T) => void;
   protected reject!: (error: Error) => void;
@@ -113,8 +119,22 @@ export class VersionCommand extends SingleReplyCommand<string> {
  */
 export class StatsCommand extends SingleReplyCommand<Record<string, string>> {
   private readonly stats: Record<string, string> = {};
+  /** Characters of the reply so far: a server sending `STAT` lines without end must not grow memory without bound. */
+  private size = 0;
+
+  /** @param maxSize the most characters the whole reply may hold (ClientOptions.maxReplyValueSize). */
+  constructor(
+    bytes: Wire,
+    private readonly maxSize = Number.POSITIVE_INFINITY,
+  ) {
+    super(bytes);
+  }
 
   onLine(line: string, server: string): boolean {
+    this.size += line.length + 2;
+    if (this.size > this.maxSize) {
+      throw new ProtocolError(`stats reply longer than ${this.maxSize} bytes`, { server });
+    }
     if (line.startsWith('STAT ')) {
       const space = line.indexOf(' ', 5);
       if (space === -1) this.stats[line.slice(5)] = '';

@@ -4,11 +4,13 @@ import type { LoginFlow } from '../auth/login.js';
 import type { ServerHealth } from '../cluster/server-health.js';
 import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import {
+  AbortError,
   AuthError,
   ClientClosedError,
   ConnectionError,
   MemwireError,
   ProtocolError,
+  QueueFullError,
   TimeoutError,
 } from '../errors.js';
 import {
@@ -37,6 +39,10 @@ export interface ConnectionSettings {
   login: LoginFlow | undefined;
   /** The server's health, shared with the other connections to it. */
   health: ServerHealth;
+  /** Largest data block a reply may declare; see ClientOptions.maxReplyValueSize. */
+  maxReplyValueSize: number;
+  /** Most unanswered commands (a coalesced get counts each key); see ClientOptions.maxPendingCommands. */
+  maxPendingCommands: number;
 }
 
 /**
@@ -74,10 +80,18 @@ export class Connection implements ReplySink {
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
+  /** Commands in `inflight` and `waiting`, a retrieval counting one per key; ≤ maxPendingCommands. */
+  private pending = 0;
+  /** socket.write() said the socket's buffer is full: the outbox waits for 'drain'. */
+  private socketFull = false;
+  /** Commands at the tail of `inflight` whose bytes are still in the outbox, unwritten. */
+  private unwritten = 0;
+  /** One of the unwritten commands carries an AbortSignal, so flush() looks for aborted ones. */
+  private unwrittenAbortable = false;
 
   constructor(private readonly settings: ConnectionSettings) {
     this.address = formatAddress(settings.server);
-    this.parser = new ReplyParser(this);
+    this.parser = new ReplyParser(this, { maxValueLength: settings.maxReplyValueSize });
   }
 
   /** True when the socket is connected and logged in. */
@@ -88,11 +102,19 @@ export class Connection implements ReplySink {
   /** Queues a command; it settles through its own promise. Keeps program order with pending gets. */
   send(command: Command): void {
     this.sealGets();
+    if (this.isFull()) {
+      command.fail(this.queueFull());
+      return;
+    }
     this.enqueue(command);
   }
 
   /** Asks for `key` in this tick's coalesced `get`/`gets` line. */
   retrieve(verb: RetrievalVerb, key: string, sink: GetSink): void {
+    if (this.isFull()) {
+      sink.fail(this.queueFull());
+      return;
+    }
     let batch = this.openGets[verb];
     if (batch === undefined) {
       batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
@@ -136,6 +158,9 @@ export class Connection implements ReplySink {
   /** memcached answers what came before `quit`, then closes: in-flight commands still settle. */
   private sendQuit(socket: Socket): void {
     this.write(encodeQuit());
+    // Hand everything to the socket now, full or not: end() must come after the last write, and
+    // what is held here is bounded by maxPendingCommands.
+    this.socketFull = false;
     this.flush();
     socket.end();
     const force = setTimeout(() => socket.destroy(), this.settings.commandTimeout);
@@ -157,6 +182,20 @@ export class Connection implements ReplySink {
 
   // ---- queueing and writing -------------------------------------------------------------------
 
+  /** The open get lines count too: their keys are commands the caller is waiting on. */
+  private isFull(): boolean {
+    const { get, gets } = this.openGets;
+    const open = (get?.size ?? 0) + (gets?.size ?? 0);
+    return this.pending + open >= this.settings.maxPendingCommands;
+  }
+
+  private queueFull(): QueueFullError {
+    return new QueueFullError(
+      `${this.address} has ${this.settings.maxPendingCommands} commands pending (maxPendingCommands); nothing was sent`,
+      { server: this.address },
+    );
+  }
+
   private enqueue(command: Command): void {
     if (this.state === 'closed' || this.ending?.permanent === true) {
       command.fail(new ClientClosedError());
@@ -175,13 +214,21 @@ export class Connection implements ReplySink {
     }
     if (this.state === 'idle' && this.ending === undefined) this.connect();
     command.deadline = now + this.settings.commandTimeout;
+    this.pending += unitsOf(command);
     if (this.state === 'ready' && this.ending === undefined) {
-      this.inflight.push(command);
-      this.write(command.bytes);
+      this.writeCommand(command);
     } else {
       this.waiting.push(command);
     }
     this.armTimer();
+  }
+
+  /** Puts `command` in line for its reply and its bytes in the outbox. */
+  private writeCommand(command: Command): void {
+    this.inflight.push(command);
+    this.write(command.bytes);
+    this.unwritten += 1;
+    if (command.signal !== undefined) this.unwrittenAbortable = true;
   }
 
   private sealGets(): void {
@@ -211,30 +258,73 @@ export class Connection implements ReplySink {
     this.sealGets();
     this.flushScheduled = false;
     const socket = this.socket;
+    // While the socket's buffer is full, what would be written waits here ('drain' flushes again):
+    // a stalled server then costs at most maxPendingCommands commands, not the process's memory.
+    if (this.outbox.length === 0 || socket === undefined || this.socketFull) return;
+    if (this.unwrittenAbortable) this.dropAborted();
+    this.unwritten = 0;
+    this.unwrittenAbortable = false;
     const outbox = this.outbox;
-    if (outbox.length === 0 || socket === undefined) return;
+    let roomLeft = true;
     if (outbox.length === 1) {
-      socket.write(outbox[0]!);
+      roomLeft = socket.write(outbox[0]!);
     } else if (this.outboxAllText) {
       // One string, one UTF-8 encode straight into the socket write: no Buffer per command.
-      socket.write(outbox.join(''));
+      roomLeft = socket.write(outbox.join(''));
     } else {
       socket.cork();
-      for (const bytes of outbox) socket.write(bytes);
+      for (const bytes of outbox) roomLeft = socket.write(bytes);
       socket.uncork();
     }
     outbox.length = 0;
     this.outboxAllText = true;
+    if (!roomLeft) this.socketFull = true;
   };
+
+  /**
+   * Takes the commands whose signal fired out of the outbox and of `inflight` before they are
+   * written: the caller gave up, so the server never sees them (a `set` the caller cancelled must not
+   * happen). Unwritten commands are the tail of `inflight`, in outbox order; the outbox may also hold
+   * `quit`, which belongs to no command.
+   */
+  private dropAborted(): void {
+    const tail = this.inflight.popTail(this.unwritten);
+    const kept: Wire[] = [];
+    let next = 0;
+    let allText = true;
+    for (const bytes of this.outbox) {
+      const command = tail[next];
+      if (command !== undefined && command.bytes === bytes) {
+        next += 1;
+        if (command.signal?.aborted === true) {
+          this.pending -= unitsOf(command);
+          command.fail(new AbortError(undefined, { cause: command.signal.reason }));
+          continue;
+        }
+        this.inflight.push(command);
+      }
+      kept.push(bytes);
+      if (typeof bytes !== 'string') allText = false;
+    }
+    this.outbox.length = 0;
+    this.outbox.push(...kept);
+    this.outboxAllText = allText;
+  }
 
   // ---- connecting and logging in --------------------------------------------------------------
 
   private connect(): void {
     this.state = 'connecting';
     this.closeReason = undefined;
+    this.socketFull = false;
     const { socket, readyEvent } = openSocket(this.settings);
     this.socket = socket;
     socket.setNoDelay(true);
+    socket.on('drain', () => {
+      if (this.socket !== socket) return;
+      this.socketFull = false;
+      this.flush();
+    });
     const connectTimer = setTimeout(() => {
       this.closeReason = new TimeoutError(
         `connecting to ${this.address} timed out after ${this.settings.connectTimeout} ms`,
@@ -303,8 +393,8 @@ export class Connection implements ReplySink {
       () => {},
     );
     command.deadline = Date.now() + this.settings.commandTimeout;
-    this.inflight.push(command);
-    this.write(bytes);
+    this.pending += 1;
+    this.writeCommand(command);
     this.armTimer();
   }
 
@@ -313,8 +403,8 @@ export class Connection implements ReplySink {
     if (this.probing) {
       const version = new VersionCommand(encodeVersion());
       version.deadline = Date.now() + this.settings.commandTimeout;
-      this.inflight.push(version);
-      this.write(version.bytes);
+      this.pending += 1;
+      this.writeCommand(version);
       this.armTimer();
       version.promise.then(
         () => {
@@ -329,8 +419,13 @@ export class Connection implements ReplySink {
     const waiting = this.waiting;
     this.waiting = [];
     for (const command of waiting) {
-      this.inflight.push(command);
-      this.write(command.bytes);
+      if (command.signal?.aborted === true) {
+        // Aborted while the connection was being made: never written, so never run.
+        this.pending -= unitsOf(command);
+        command.fail(new AbortError(undefined, { cause: command.signal.reason }));
+        continue;
+      }
+      this.writeCommand(command);
     }
     if (this.ending !== undefined) this.sendQuit(this.socket!);
   }
@@ -353,7 +448,10 @@ export class Connection implements ReplySink {
     const command = this.inflight.peek();
     if (command === undefined)
       throw new ProtocolError(`reply "${line.slice(0, 80)}" with no command waiting`);
-    if (command.onLine(line, this.address)) this.inflight.shift();
+    if (command.onLine(line, this.address)) {
+      this.inflight.shift();
+      this.pending -= unitsOf(command);
+    }
   }
 
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined): void {
@@ -388,6 +486,11 @@ export class Connection implements ReplySink {
     this.parser.reset();
     this.outbox.length = 0;
     this.outboxAllText = true;
+    this.socketFull = false;
+    this.unwritten = 0;
+    this.unwrittenAbortable = false;
+    // Every command leaves both queues below: failed, or enqueued afresh (which counts it again).
+    this.pending = 0;
     for (const command of this.inflight.drain()) command.fail(reason);
     // Refused, reset, timed out, garbled or login refused: anything but a close we asked for counts
     // towards marking the server down (ServerHealth decides when).
@@ -440,7 +543,9 @@ export class Connection implements ReplySink {
       );
     }
     while (this.waiting.length > 0 && this.waiting[0]!.deadline <= now) {
-      this.waiting.shift()!.fail(
+      const command = this.waiting.shift()!;
+      this.pending -= unitsOf(command);
+      command.fail(
         new TimeoutError(`no connection to ${this.address} within ${this.settings.commandTimeout} ms`, {
           server: this.address,
         }),
@@ -452,6 +557,11 @@ export class Connection implements ReplySink {
       this.timer.unref();
     }
   };
+}
+
+/** A coalesced get line holds one caller per key; any other command, one. */
+function unitsOf(command: Command): number {
+  return command instanceof RetrievalCommand ? command.size : 1;
 }
 
 function reattribute(error: MemwireError, server: string): MemwireError {

@@ -22,6 +22,8 @@ export interface GetSink {
  */
 export class RetrievalCommand implements Command {
   deadline = 0;
+  /** Set for `gat`/`gats`, which change the item; coalesced `get`s carry no signal (nothing to undo). */
+  signal: AbortSignal | undefined = undefined;
   private encoded: Wire | undefined;
   private readonly keys: string[] = [];
   private readonly sinks = new Map<string, GetSink | GetSink[]>();

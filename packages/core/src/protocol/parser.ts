@@ -30,6 +30,16 @@ export interface ReplyParserOptions {
   maxValueLength?: number;
 }
 
+/**
+ * Data blocks up to this size are read into one buffer of their declared size; larger ones are kept
+ * as the chunks that carry them and joined when the last byte arrives, so memory follows the bytes
+ * received, never the length a (possibly hostile) header declares.
+ */
+const PREALLOCATE_LIMIT = 64 * 1024;
+/** A cas unique is a 64-bit unsigned integer (protocol.txt, "gets"): at most 20 digits. */
+const MAX_CAS = 2n ** 64n - 1n;
+const MAX_CAS_DIGITS = 20;
+
 const CR = 0x0d;
 const LF = 0x0a;
 const SPACE = 0x20;
@@ -43,8 +53,12 @@ interface PendingValue {
   key: string;
   flags: number;
   cas: string | undefined;
-  /** data block plus its trailing \r\n */
-  buffer: Buffer;
+  /** Declared data length plus its trailing \r\n. */
+  total: number;
+  /** A buffer of `total` bytes (small blocks), or undefined while collecting `parts`. */
+  buffer: Buffer | undefined;
+  /** Views of the received chunks holding the block so far (large blocks). */
+  parts: Buffer[];
   filled: number;
 }
 
@@ -125,9 +139,11 @@ export class ReplyParser {
       p = bytesEnd + 1;
       const casEnd = fieldEnd(buf, p, end);
       if (casEnd !== end) throw malformedHeader(buf, start, end);
-      // cas values can exceed 2^53: validate the digits, keep the text.
-      if (Number.isNaN(parseDecimal(buf, p, casEnd))) throw malformedHeader(buf, start, end);
+      // cas values can exceed 2^53: validate the digits and the 64-bit range, keep the text.
+      if (casEnd - p > MAX_CAS_DIGITS || Number.isNaN(parseDecimal(buf, p, casEnd)))
+        throw malformedHeader(buf, start, end);
       cas = buf.toString('latin1', p, casEnd);
+      if (BigInt(cas) > MAX_CAS) throw malformedHeader(buf, start, end);
     }
     if (Number.isNaN(flags) || Number.isNaN(bytes) || flags > 0xffffffff)
       throw malformedHeader(buf, start, end);
@@ -143,24 +159,30 @@ export class ReplyParser {
       this.sink.onValue(key, flags, buf.subarray(dataStart, blockEnd), cas);
       return blockEnd + 2;
     }
-    this.pending = { key, flags, cas, buffer: Buffer.allocUnsafe(bytes + 2), filled: 0 };
+    const total = bytes + 2;
+    // A header alone never buys an allocation of its declared size: `VALUE k 0 1073741824` followed
+    // by a trickle would otherwise hold 1 GiB at once.
+    const buffer = total <= PREALLOCATE_LIMIT ? Buffer.allocUnsafe(total) : undefined;
+    this.pending = { key, flags, cas, total, buffer, parts: [], filled: 0 };
     return this.continueValue(buf, dataStart);
   }
 
-  /** Copies what this chunk holds of a data block that spans chunks. */
+  /** Takes what this chunk holds of a data block that spans chunks. */
   private continueValue(buf: Buffer, pos: number): number {
     const pending = this.pending!;
-    const want = pending.buffer.length - pending.filled;
-    const take = Math.min(want, buf.length - pos);
-    buf.copy(pending.buffer, pending.filled, pos, pos + take);
+    const take = Math.min(pending.total - pending.filled, buf.length - pos);
+    if (pending.buffer !== undefined) buf.copy(pending.buffer, pending.filled, pos, pos + take);
+    // A view, not a copy: socket chunks are never reused, and the parts are joined once, below.
+    else pending.parts.push(buf.subarray(pos, pos + take));
     pending.filled += take;
-    if (pending.filled < pending.buffer.length) return pos + take;
-    const dataLength = pending.buffer.length - 2;
-    if (pending.buffer[dataLength] !== CR || pending.buffer[dataLength + 1] !== LF) {
+    if (pending.filled < pending.total) return pos + take;
+    const block = pending.buffer ?? Buffer.concat(pending.parts, pending.total);
+    const dataLength = pending.total - 2;
+    if (block[dataLength] !== CR || block[dataLength + 1] !== LF) {
       throw new ProtocolError('data block not followed by \\r\\n');
     }
     this.pending = undefined;
-    this.sink.onValue(pending.key, pending.flags, pending.buffer.subarray(0, dataLength), pending.cas);
+    this.sink.onValue(pending.key, pending.flags, block.subarray(0, dataLength), pending.cas);
     return pos + take;
   }
 }

@@ -410,3 +410,29 @@ describe('resolveConfig', () => {
     expect(config.codec).toBe(rawCodec);
   });
 });
+
+describe('reply and queue bounds', () => {
+  test('maxReplyValueSize defaults to 16 MiB, or maxValueSize when that is larger', () => {
+    expect(resolveConfig({ env: {} }).maxReplyValueSize).toBe(16 * 1024 * 1024);
+    expect(resolveConfig({ env: {}, maxValueSize: 64 * 1024 * 1024 }).maxReplyValueSize).toBe(
+      64 * 1024 * 1024,
+    );
+    expect(resolveConfig({ env: {}, maxReplyValueSize: 4096 }).maxReplyValueSize).toBe(4096);
+  });
+
+  test('maxReplyValueSize above memcached ceiling of 1 GiB, or below 1, is a ConfigError', () => {
+    expect(configError(() => resolveConfig({ env: {}, maxReplyValueSize: 2 ** 30 + 1 })).message).toMatch(
+      /maxReplyValueSize/,
+    );
+    expect(configError(() => resolveConfig({ env: {}, maxReplyValueSize: 0 })).message).toMatch(
+      /maxReplyValueSize/,
+    );
+  });
+
+  test('maxPendingCommands defaults to 10000 and must be at least 1', () => {
+    expect(resolveConfig({ env: {} }).maxPendingCommands).toBe(10_000);
+    expect(configError(() => resolveConfig({ env: {}, maxPendingCommands: 0 })).message).toMatch(
+      /maxPendingCommands/,
+    );
+  });
+});

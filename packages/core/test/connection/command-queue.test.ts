@@ -89,4 +89,16 @@ describe('CommandQueue', () => {
     queue.shift();
     expect(queue['items']).not.toContain(first);
   });
+
+  test('popTail removes the newest items, in order, and leaves the rest in place', () => {
+    const queue = new CommandQueue<number>();
+    for (let i = 0; i < 5; i++) queue.push(i);
+    queue.shift();
+    expect(queue.popTail(2)).toEqual([3, 4]);
+    expect(queue.length).toBe(2);
+    expect(queue.popTail(10)).toEqual([1, 2]);
+    expect(queue.length).toBe(0);
+    queue.push(7);
+    expect(queue.shift()).toBe(7);
+  });
 });

@@ -266,6 +266,45 @@ describe('ReplyParser', () => {
       expectProtocolError(Buffer.from('VALUE k 0 6\r\n'), /exceeds the 5-byte limit/, { maxValueLength: 5 });
     });
 
+    test('allocates for the bytes that arrive, not for the length a VALUE header declares', () => {
+      // A hostile or broken server declares 1 GiB (within the parser's limit) and trickles bytes.
+      const parser = new ReplyParser({ onLine: () => {}, onValue: () => {} });
+      const before = process.memoryUsage().arrayBuffers;
+      parser.feed(Buffer.from('VALUE k 0 1073741824\r\n'));
+      parser.feed(Buffer.alloc(1024 * 1024, 0x61));
+      const grown = process.memoryUsage().arrayBuffers - before;
+      parser.reset();
+      expect(grown).toBeLessThan(64 * 1024 * 1024);
+    });
+
+    test('reads a large value spanning many chunks whole, byte for byte', () => {
+      const data = Buffer.alloc(300 * 1024);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+      const bytes = Buffer.concat([
+        Buffer.from(`VALUE k 3 ${data.length}\r\n`),
+        data,
+        Buffer.from('\r\nEND\r\n'),
+      ]);
+      const offsets = Array.from({ length: 40 }, (_, i) => 5 + i * 7919);
+      expect(parse(splitAt(bytes, offsets))).toEqual([
+        { kind: 'value', key: 'k', flags: 3, data: data.toString('hex'), cas: undefined },
+        { kind: 'line', line: 'END' },
+      ]);
+    });
+
+    test('rejects a cas longer than 20 digits or above 2^64-1', () => {
+      expectProtocolError(Buffer.from(`VALUE k 0 1 ${'9'.repeat(4000)}\r\nx\r\n`), /malformed VALUE header/);
+      expectProtocolError(Buffer.from('VALUE k 0 1 18446744073709551616\r\nx\r\n'), /malformed VALUE header/);
+      expect(parse([Buffer.from('VALUE k 0 1 18446744073709551615\r\nx\r\n')])).toEqual([
+        { kind: 'value', key: 'k', flags: 0, data: '78', cas: '18446744073709551615' },
+      ]);
+    });
+
+    test('rejects flags and lengths with more digits than any number they may hold', () => {
+      expectProtocolError(Buffer.from(`VALUE k ${'9'.repeat(400)} 1\r\nx\r\n`), /malformed VALUE header/);
+      expectProtocolError(Buffer.from(`VALUE k 0 ${'9'.repeat(400)}\r\n`), /exceeds the/);
+    });
+
     test('throws only ProtocolError, whatever bytes arrive', () => {
       const alphabet = ['V', 'A', 'L', 'U', 'E', 'VALUE ', ' ', 'k', '0', '1', '9', '-', '\r', '\n', '\r\n'];
       fc.assert(
