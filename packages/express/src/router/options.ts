@@ -26,6 +26,16 @@ export interface CacheRouterOptions {
    * refuse gets 413 before it is sent)
    */
   memcached?: Omit<ClientOptions<Value, Value>, 'codec'> | undefined;
+  /**
+   * Put in front of every key the router reads or writes, so the API key grants this prefix only:
+   * not the pages of `responseCache` (`http:`), Keyv's sessions and generations or cache-manager's
+   * values on the same memcached. It is the router's own, added before the client's `keyPrefix` (a
+   * given client's prefix still applies on top); keys in answers are the caller's, without it.
+   * `''` opts into the whole keyspace: anyone with the API key can then forge a cached page or
+   * bring back a cleared session. Printable ASCII without spaces.
+   * @default 'rest:'
+   */
+  keyPrefix?: string | undefined;
 }
 
 export const CACHE_ROUTER_DEFAULTS = {
@@ -33,4 +43,5 @@ export const CACHE_ROUTER_DEFAULTS = {
   allowFlush: false,
   maxBodySize: 8 * 1024 * 1024,
   maxValueSize: 1024 * 1024 - 1024,
+  keyPrefix: 'rest:',
 } as const;
