@@ -5,6 +5,7 @@ import { createKeyCheck } from './api-key.js';
 import { readJsonBody } from './body.js';
 import { HttpError, RouterErrorCodes, toHttpError } from './http-errors.js';
 import { CACHE_ROUTER_DEFAULTS, type CacheRouterOptions } from './options.js';
+import { parseTarget, routedTarget } from './target.js';
 import { ttlFromMemcachedExptime } from './ttl.js';
 
 /** The router, with a way to close the client it created. */
@@ -165,7 +166,7 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
       if (keyOk !== undefined && !keyOk(headerText(req.headers[apiKeyHeader]))) {
         throw new HttpError(401, RouterErrorCodes.UNAUTHORIZED, `send a valid API key in ${apiKeyHeader}`);
       }
-      const { key, query } = parseTarget(req.url ?? '/');
+      const { key, query } = parseTarget(routedTarget(req));
       await route(req.method ?? 'GET', key)({ req, res, key, query });
     };
     run().catch((error: unknown) => {
@@ -184,22 +185,6 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
     },
     client,
   });
-}
-
-/** The key in the path (`/<key>`, percent-decoded) and the query. */
-function parseTarget(target: string): { key: string | undefined; query: URLSearchParams } {
-  const url = new URL(target, 'http://memwire.invalid');
-  const path = url.pathname;
-  if (path === '/' || path === '') return { key: undefined, query: url.searchParams };
-  const segment = path.slice(1);
-  if (segment.includes('/')) {
-    throw new HttpError(404, RouterErrorCodes.NOT_FOUND, 'no such route: encode a / in a key as %2F');
-  }
-  try {
-    return { key: decodeURIComponent(segment), query: url.searchParams };
-  } catch {
-    throw badRequest('the key is not valid percent-encoding');
-  }
 }
 
 /**
