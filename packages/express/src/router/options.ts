@@ -36,6 +36,15 @@ export interface CacheRouterOptions {
    * @default 'rest:'
    */
   keyPrefix?: string | undefined;
+  /**
+   * With `apiKey: false`, serve requests a browser marks `Sec-Fetch-Site: cross-site` (else 403).
+   * Such a router trusts whatever authenticates in front of it, typically a cookie, which a browser
+   * attaches to requests any site makes; refusing cross-site requests stops those (as the Fetch
+   * Metadata resource-isolation policy does). Set it when a front that checks a bearer token serves
+   * a page on another site. Ignored with an API key: a browser sends one only after a CORS preflight.
+   * @default false
+   */
+  allowCrossSite?: boolean | undefined;
 }
 
 export const CACHE_ROUTER_DEFAULTS = {
@@ -44,4 +53,5 @@ export const CACHE_ROUTER_DEFAULTS = {
   maxBodySize: 8 * 1024 * 1024,
   maxValueSize: 1024 * 1024 - 1024,
   keyPrefix: 'rest:',
+  allowCrossSite: false,
 } as const;

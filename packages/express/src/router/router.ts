@@ -43,6 +43,8 @@ interface Context {
  *
  * TTLs are seconds as memcached reads them (0 never, over 30 days a Unix time). Errors are
  * `{ "error": { "code", "message" } }`: 400 for an invalid key or body, 401 without the API key,
+ * 415 for a write without `Content-Type: application/json` (CSRF: browsers send the other types
+ * cross-site unasked), 403 for `Sec-Fetch-Site: cross-site` without an API key,
  * 413 for a value over the item size, 503 when memcached cannot be reached — never a stack trace,
  * server address or credential. It works with Express 4 and 5, and with plain `node:http`.
  *
@@ -64,6 +66,9 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
   const apiKeyHeader = (options.apiKeyHeader ?? CACHE_ROUTER_DEFAULTS.apiKeyHeader).toLowerCase();
   const maxBodySize = options.maxBodySize ?? CACHE_ROUTER_DEFAULTS.maxBodySize;
   const allowFlush = options.allowFlush ?? CACHE_ROUTER_DEFAULTS.allowFlush;
+  // Without an API key, the auth in front is likely a cookie, which a browser sends cross-site too.
+  const refuseCrossSite =
+    keyOk === undefined && !(options.allowCrossSite ?? CACHE_ROUTER_DEFAULTS.allowCrossSite);
   const keyPrefix = options.keyPrefix ?? CACHE_ROUTER_DEFAULTS.keyPrefix;
   if (typeof keyPrefix !== 'string' || !/^[\x21-\x7e]*$/.test(keyPrefix)) {
     throw new ConfigError(
@@ -165,6 +170,13 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
     const run = async (): Promise<void> => {
       if (keyOk !== undefined && !keyOk(headerText(req.headers[apiKeyHeader]))) {
         throw new HttpError(401, RouterErrorCodes.UNAUTHORIZED, `send a valid API key in ${apiKeyHeader}`);
+      }
+      if (refuseCrossSite && headerText(req.headers['sec-fetch-site'])?.toLowerCase() === 'cross-site') {
+        throw new HttpError(
+          403,
+          RouterErrorCodes.FORBIDDEN,
+          'cross-site requests are refused (allowCrossSite)',
+        );
       }
       const { key, query } = parseTarget(routedTarget(req));
       await route(req.method ?? 'GET', key)({ req, res, key, query });
