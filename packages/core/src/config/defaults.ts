@@ -23,4 +23,5 @@ export const DEFAULT_OPTIONS = {
   poolSize: 2,
   keepAlive: true,
   autoDiscoveryInterval: 60_000,
+  unrefWhenIdle: false,
 } as const;

@@ -49,6 +49,7 @@ export interface ResolvedConfig<In, Out> {
   codec: Codec<In, Out>;
   /** Where each setting came from: an option name, an environment variable, or 'default'. */
   sources: Record<'servers' | 'username' | 'password' | 'tls' | 'authDialect', string>;
+  unrefWhenIdle: boolean;
 }
 
 /** Applies the environment and the defaults to `options`; throws ConfigError on anything invalid. */
@@ -178,6 +179,7 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     autoDiscovery: resolveAutoDiscovery(options.autoDiscovery),
     codec: options.codec ?? (defaultCodec as unknown as Codec<In, Out>),
     sources,
+    unrefWhenIdle: options.unrefWhenIdle ?? DEFAULT_OPTIONS.unrefWhenIdle,
   };
 }
 

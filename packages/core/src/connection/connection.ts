@@ -37,6 +37,8 @@ export interface ConnectionSettings {
   login: LoginFlow | undefined;
   /** The server's health, shared with the other connections to it. */
   health: ServerHealth;
+  /** Unref the socket while nothing waits on it (ClientOptions.unrefWhenIdle). */
+  unrefWhenIdle: boolean;
 }
 
 /**
@@ -135,6 +137,8 @@ export class Connection implements ReplySink {
 
   /** memcached answers what came before `quit`, then closes: in-flight commands still settle. */
   private sendQuit(socket: Socket): void {
+    // Held until closed, so code awaiting close() runs before the process exits.
+    socket.ref();
     this.write(encodeQuit());
     this.flush();
     socket.end();
@@ -174,6 +178,8 @@ export class Connection implements ReplySink {
       return;
     }
     if (this.state === 'idle' && this.ending === undefined) this.connect();
+    // A command pending holds the process, or a script awaiting it would exit first.
+    this.socket?.ref();
     command.deadline = now + this.settings.commandTimeout;
     if (this.state === 'ready' && this.ending === undefined) {
       this.inflight.push(command);
@@ -353,7 +359,12 @@ export class Connection implements ReplySink {
     const command = this.inflight.peek();
     if (command === undefined)
       throw new ProtocolError(`reply "${line.slice(0, 80)}" with no command waiting`);
-    if (command.onLine(line, this.address)) this.inflight.shift();
+    if (command.onLine(line, this.address)) {
+      this.inflight.shift();
+      if (this.settings.unrefWhenIdle && this.inflight.length === 0 && this.waiting.length === 0) {
+        this.socket?.unref();
+      }
+    }
   }
 
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined): void {

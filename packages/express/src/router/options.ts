@@ -23,7 +23,8 @@ export interface CacheRouterOptions {
    * Options of the client the router creates when `client` is not given.
    * @default {} — the environment's `MEMCACHE_*`, else 127.0.0.1:11211, and `maxValueSize` 1047552
    * (memcached's 1 MiB item less room for its item header and the key, so a value memcached would
-   * refuse gets 413 before it is sent)
+   * refuse gets 413 before it is sent), and `unrefWhenIdle: true` (its idle sockets never keep the
+   * process alive, so an app that closes its HTTP server exits even if it forgot `close()`)
    */
   memcached?: Omit<ClientOptions<Value, Value>, 'codec'> | undefined;
   /**

@@ -11,7 +11,11 @@ import { ttlFromMemcachedExptime } from './ttl.js';
 /** The router, with a way to close the client it created. */
 export interface CacheRouter {
   (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
-  /** Closes the client, if the router created it. */
+  /**
+   * Closes the client, if the router created it (a given `client` is yours to close): sends `quit` on
+   * every socket after the commands in flight, and resolves once they are closed. Call it on shutdown,
+   * after the HTTP server has stopped taking requests.
+   */
   close(): Promise<void>;
   readonly client: Client<Value, unknown>;
 }
@@ -79,7 +83,12 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
   const wire = (key: string): string => keyPrefix + checkedKey(key, keyPrefix);
   const owned =
     options.client === undefined
-      ? createClient<Value, Value>({ maxValueSize: CACHE_ROUTER_DEFAULTS.maxValueSize, ...options.memcached })
+      ? createClient<Value, Value>({
+          maxValueSize: CACHE_ROUTER_DEFAULTS.maxValueSize,
+          // The app may close its server and forget close(): the router's idle sockets must not keep it alive.
+          unrefWhenIdle: true,
+          ...options.memcached,
+        })
       : undefined;
   const client: Client<Value, unknown> = options.client ?? owned!;
 
