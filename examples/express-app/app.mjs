@@ -112,6 +112,7 @@ export async function createApp({ memcached = {}, cacheApiKey = process.env.CACH
     app,
     cache,
     async close() {
+      // Each closes the client it made: responseCache's, and the REST API's (router.close()).
       await Promise.all([cache.close(), router?.close()]);
     },
   };

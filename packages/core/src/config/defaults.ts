@@ -26,4 +26,5 @@ export const DEFAULT_OPTIONS = {
   /** The floor of maxReplyValueSize, whose default is the larger of this and maxValueSize. */
   maxReplyValueSizeFloor: 16 * 1024 * 1024,
   maxPendingCommands: 10_000,
+  unrefWhenIdle: false,
 } as const;

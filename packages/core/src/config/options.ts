@@ -178,4 +178,12 @@ export interface ClientOptions<In = unknown, Out = In> {
    * limit. @default 10000
    */
   maxPendingCommands?: number | undefined;
+  /**
+   * Idle sockets do not keep the process alive (`socket.unref()` while no command is in flight or
+   * waiting on it; one with commands pending holds the process until they settle, and so does a
+   * `close()` until its sockets are closed). For a client a library makes on the app's behalf, so an
+   * app that closes its HTTP server but not the library still exits, as Node's own idle agent
+   * sockets let it. @default false
+   */
+  unrefWhenIdle?: boolean | undefined;
 }

@@ -51,6 +51,7 @@ export interface ResolvedConfig<In, Out> {
   sources: Record<'servers' | 'username' | 'password' | 'tls' | 'authDialect', string>;
   maxReplyValueSize: number;
   maxPendingCommands: number;
+  unrefWhenIdle: boolean;
 }
 
 /** Applies the environment and the defaults to `options`; throws ConfigError on anything invalid. */
@@ -196,6 +197,7 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
       options.maxPendingCommands ?? DEFAULT_OPTIONS.maxPendingCommands,
       1,
     ),
+    unrefWhenIdle: options.unrefWhenIdle ?? DEFAULT_OPTIONS.unrefWhenIdle,
   };
 }
 

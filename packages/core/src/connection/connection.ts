@@ -43,6 +43,8 @@ export interface ConnectionSettings {
   maxReplyValueSize: number;
   /** Most unanswered commands (a coalesced get counts each key); see ClientOptions.maxPendingCommands. */
   maxPendingCommands: number;
+  /** Unref the socket while nothing waits on it (ClientOptions.unrefWhenIdle). */
+  unrefWhenIdle: boolean;
 }
 
 /**
@@ -157,6 +159,8 @@ export class Connection implements ReplySink {
 
   /** memcached answers what came before `quit`, then closes: in-flight commands still settle. */
   private sendQuit(socket: Socket): void {
+    // Held until closed, so code awaiting close() runs before the process exits.
+    socket.ref();
     this.write(encodeQuit());
     // Hand everything to the socket now, full or not: end() must come after the last write, and
     // what is held here is bounded by maxPendingCommands.
@@ -213,6 +217,8 @@ export class Connection implements ReplySink {
       return;
     }
     if (this.state === 'idle' && this.ending === undefined) this.connect();
+    // A command pending holds the process, or a script awaiting it would exit first.
+    if (this.settings.unrefWhenIdle) this.socket?.ref();
     command.deadline = now + this.settings.commandTimeout;
     this.pending += unitsOf(command);
     if (this.state === 'ready' && this.ending === undefined) {
@@ -451,6 +457,9 @@ export class Connection implements ReplySink {
     if (command.onLine(line, this.address)) {
       this.inflight.shift();
       this.pending -= unitsOf(command);
+      if (this.settings.unrefWhenIdle && this.inflight.length === 0 && this.waiting.length === 0) {
+        this.socket?.unref();
+      }
     }
   }
 

@@ -1,16 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Client, ConfigError, createClient, keyProblem, type Value } from '@memwire/core';
+import { type Client, ConfigError, createClient, keyProblem, MAX_KEY_BYTES, type Value } from '@memwire/core';
 import type { NextFunction } from '../express/types.js';
 import { createKeyCheck } from './api-key.js';
 import { readJsonBody } from './body.js';
 import { HttpError, RouterErrorCodes, toHttpError } from './http-errors.js';
 import { CACHE_ROUTER_DEFAULTS, type CacheRouterOptions } from './options.js';
+import { parseTarget, routedTarget } from './target.js';
 import { ttlFromMemcachedExptime } from './ttl.js';
 
 /** The router, with a way to close the client it created. */
 export interface CacheRouter {
   (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
-  /** Closes the client, if the router created it. */
+  /**
+   * Closes the client, if the router created it (a given `client` is yours to close): sends `quit` on
+   * every socket after the commands in flight, and resolves once they are closed. Call it on shutdown,
+   * after the HTTP server has stopped taking requests.
+   */
   close(): Promise<void>;
   readonly client: Client<Value, unknown>;
 }
@@ -37,8 +42,13 @@ interface Context {
  * | `DELETE /:key` | 204; 404 when there was no such key |
  * | `DELETE /` | 204 after flushing every server, only with `allowFlush` (else 403) |
  *
+ * Every key is stored under `keyPrefix` (`'rest:'`), so the API key grants that prefix only, never the
+ * keys of `responseCache`, Keyv or cache-manager on the same servers.
+ *
  * TTLs are seconds as memcached reads them (0 never, over 30 days a Unix time). Errors are
  * `{ "error": { "code", "message" } }`: 400 for an invalid key or body, 401 without the API key,
+ * 415 for a write without `Content-Type: application/json` (CSRF: browsers send the other types
+ * cross-site unasked), 403 for `Sec-Fetch-Site: cross-site` without an API key,
  * 413 for a value over the item size, 503 when memcached cannot be reached — never a stack trace,
  * server address or credential. It works with Express 4 and 5, and with plain `node:http`.
  *
@@ -60,14 +70,31 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
   const apiKeyHeader = (options.apiKeyHeader ?? CACHE_ROUTER_DEFAULTS.apiKeyHeader).toLowerCase();
   const maxBodySize = options.maxBodySize ?? CACHE_ROUTER_DEFAULTS.maxBodySize;
   const allowFlush = options.allowFlush ?? CACHE_ROUTER_DEFAULTS.allowFlush;
+  // Without an API key, the auth in front is likely a cookie, which a browser sends cross-site too.
+  const refuseCrossSite =
+    keyOk === undefined && !(options.allowCrossSite ?? CACHE_ROUTER_DEFAULTS.allowCrossSite);
+  const keyPrefix = options.keyPrefix ?? CACHE_ROUTER_DEFAULTS.keyPrefix;
+  if (typeof keyPrefix !== 'string' || !/^[\x21-\x7e]*$/.test(keyPrefix)) {
+    throw new ConfigError(
+      'keyPrefix must be printable ASCII without spaces (memcached keys cannot hold others)',
+    );
+  }
+  /** The memcached key of a caller's key: the router's prefix is what keeps it off other adapters' keys. */
+  const wire = (key: string): string => keyPrefix + checkedKey(key, keyPrefix);
   const owned =
     options.client === undefined
-      ? createClient<Value, Value>({ maxValueSize: CACHE_ROUTER_DEFAULTS.maxValueSize, ...options.memcached })
+      ? createClient<Value, Value>({
+          maxValueSize: CACHE_ROUTER_DEFAULTS.maxValueSize,
+          // The app may close its server and forget close(): the router's idle sockets must not keep it alive.
+          unrefWhenIdle: true,
+          ...options.memcached,
+        })
       : undefined;
   const client: Client<Value, unknown> = options.client ?? owned!;
 
   const getOne: Handler = async ({ res, key }) => {
-    const outcome = (await client.getManySettled([checkedKey(key!)])).get(key!)!;
+    const target = wire(key!);
+    const outcome = (await client.getManySettled([target])).get(target)!;
     if (!outcome.ok) throw outcome.error;
     if (outcome.value === undefined) throw notFound();
     sendJson(res, 200, toJson(outcome.value));
@@ -77,11 +104,11 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
     const list = query.get('keys');
     if (list === null)
       throw badRequest('list the keys to read: GET /?keys=a,b (memcached cannot list its keys)');
-    const keys = [...new Set(list.split(',').filter((key) => key !== ''))].map(checkedKey);
-    const outcomes = await client.getManySettled(keys);
+    const keys = [...new Set(list.split(',').filter((key) => key !== ''))];
+    const outcomes = await client.getManySettled(keys.map(wire));
     const resource: { key: string; value: unknown }[] = [];
     for (const key of keys) {
-      const outcome = outcomes.get(key)!;
+      const outcome = outcomes.get(keyPrefix + key)!;
       if (!outcome.ok) throw outcome.error;
       if (outcome.value !== undefined) resource.push({ key, value: toJson(outcome.value) });
     }
@@ -98,15 +125,15 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
     // nothing; with several TTLs, a group may be written before a later one is refused).
     const byTtl = new Map<number, [string, Value][]>();
     for (const item of body.resource as unknown[]) {
-      const { key, value, ttl } = checkedItem(item);
-      byTtl.set(ttl, [...(byTtl.get(ttl) ?? []), [key, value]]);
+      const { key, value, ttl } = checkedItem(item, keyPrefix);
+      byTtl.set(ttl, [...(byTtl.get(ttl) ?? []), [keyPrefix + key, value]]);
     }
     const written: string[] = [];
     for (const [ttl, entries] of byTtl) {
       const outcomes = await client.setMany(entries, { ttl });
       for (const [key, outcome] of outcomes) {
         if (!outcome.ok) throw outcome.error;
-        written.push(key);
+        written.push(key.slice(keyPrefix.length));
       }
     }
     sendJson(res, 201, { resource: written.map((key) => ({ key })) });
@@ -117,13 +144,13 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
     if (body === null || typeof body !== 'object' || !('value' in body)) {
       throw badRequest('send { "value": …, "ttl": seconds }');
     }
-    const checked = checkedItem({ key, value: body.value, ttl: body.ttl });
-    await client.set(checked.key, checked.value, { ttl: checked.ttl });
+    const checked = checkedItem({ key, value: body.value, ttl: body.ttl }, keyPrefix);
+    await client.set(keyPrefix + checked.key, checked.value, { ttl: checked.ttl });
     sendEmpty(res, 204);
   };
 
   const deleteOne: Handler = async ({ res, key }) => {
-    if (!(await client.delete(checkedKey(key!)))) throw notFound();
+    if (!(await client.delete(wire(key!)))) throw notFound();
     sendEmpty(res, 204);
   };
 
@@ -153,7 +180,14 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
       if (keyOk !== undefined && !keyOk(headerText(req.headers[apiKeyHeader]))) {
         throw new HttpError(401, RouterErrorCodes.UNAUTHORIZED, `send a valid API key in ${apiKeyHeader}`);
       }
-      const { key, query } = parseTarget(req.url ?? '/');
+      if (refuseCrossSite && headerText(req.headers['sec-fetch-site'])?.toLowerCase() === 'cross-site') {
+        throw new HttpError(
+          403,
+          RouterErrorCodes.FORBIDDEN,
+          'cross-site requests are refused (allowCrossSite)',
+        );
+      }
+      const { key, query } = parseTarget(routedTarget(req));
       await route(req.method ?? 'GET', key)({ req, res, key, query });
     };
     run().catch((error: unknown) => {
@@ -174,38 +208,30 @@ export function cacheRouter(options: CacheRouterOptions): CacheRouter {
   });
 }
 
-/** The key in the path (`/<key>`, percent-decoded) and the query. */
-function parseTarget(target: string): { key: string | undefined; query: URLSearchParams } {
-  const url = new URL(target, 'http://memwire.invalid');
-  const path = url.pathname;
-  if (path === '/' || path === '') return { key: undefined, query: url.searchParams };
-  const segment = path.slice(1);
-  if (segment.includes('/')) {
-    throw new HttpError(404, RouterErrorCodes.NOT_FOUND, 'no such route: encode a / in a key as %2F');
-  }
-  try {
-    return { key: decodeURIComponent(segment), query: url.searchParams };
-  } catch {
-    throw badRequest('the key is not valid percent-encoding');
-  }
-}
-
-/** A key memcached takes (1–250 bytes, no whitespace or control character), or a 400. */
-function checkedKey(key: unknown): string {
+/**
+ * A caller's key that memcached takes once prefixed (1–250 bytes with the prefix, no whitespace or
+ * control character), or a 400.
+ */
+function checkedKey(key: unknown, keyPrefix: string): string {
   if (typeof key !== 'string') throw badRequest('each key must be a string');
-  const problem = keyProblem(key);
+  // The key alone first, so an index in the message points into what the caller sent.
+  const problem =
+    keyProblem(key) ??
+    (keyProblem(keyPrefix + key) === undefined
+      ? undefined
+      : `is ${Buffer.byteLength(keyPrefix + key)} bytes long with the prefix ${JSON.stringify(keyPrefix)}; memcached allows at most ${MAX_KEY_BYTES}`);
   if (problem !== undefined) {
     throw new HttpError(400, 'ERR_MEMWIRE_INVALID_KEY', `invalid key: it ${problem}`);
   }
   return key;
 }
 
-function checkedItem(item: unknown): { key: string; value: Value; ttl: number } {
+function checkedItem(item: unknown, keyPrefix: string): { key: string; value: Value; ttl: number } {
   if (item === null || typeof item !== 'object' || !('key' in item) || !('value' in item)) {
     throw badRequest('each item needs a key and a value');
   }
   const { key, value, ttl } = item as { key: unknown; value: unknown; ttl?: unknown };
-  const checked = checkedKey(key);
+  const checked = checkedKey(key, keyPrefix);
   if (value === undefined) throw badRequest(`the value of ${JSON.stringify(checked)} is missing`);
   return { key: checked, value: value as Value, ttl: ttlFromMemcachedExptime(ttl, checked) };
 }

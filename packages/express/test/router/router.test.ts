@@ -287,3 +287,70 @@ test('works with a client it is given, on plain node:http', async () => {
   expect(put.status).toBe(204);
   expect(await (await fetch(`http://127.0.0.1:${port}/plain`)).json()).toEqual([1]);
 });
+
+describe('cacheRouter keeps to its own key prefix', () => {
+  async function service(options: Partial<CacheRouterOptions> = {}) {
+    const router = cacheRouter({
+      apiKey: API_KEY,
+      memcached: { servers: memcached.address, env: {} },
+      ...options,
+    });
+    const app = express();
+    app.use('/cache', router);
+    const running = await serve(app);
+    const direct = createClient({ servers: memcached.address, env: {} });
+    onTestFinished(async () => {
+      await running.close();
+      await router.close();
+      await direct.close();
+    });
+    return { request: running.request, direct };
+  }
+
+  test("by default every key is stored under 'rest:', and answers name the caller's keys", async () => {
+    const s = await service();
+    const key = `own-${Date.now().toString(36)}`;
+    await s.request(`/cache/${key}`, { method: 'PUT', headers: json, body: '{"value":"mine"}' });
+    expect(await s.direct.get(`rest:${key}`)).toBe('mine');
+    expect(await s.direct.get(key)).toBeUndefined();
+    const post = await s.request('/cache', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ resource: [{ key: `${key}b`, value: 2 }] }),
+    });
+    expect(JSON.parse(post.text)).toEqual({ resource: [{ key: `${key}b` }] });
+    const got = await s.request(`/cache?keys=${key},${key}b`, { headers: auth });
+    expect(JSON.parse(got.text)).toEqual({
+      resource: [
+        { key, value: 'mine' },
+        { key: `${key}b`, value: 2 },
+      ],
+    });
+  });
+
+  test('a key naming another adapter’s prefix stays under the router’s', async () => {
+    const s = await service();
+    const page = `http:g:forged-${Date.now().toString(36)}`;
+    await s.direct.set(page, 'the real page');
+    expect((await s.request(`/cache/${encodeURIComponent(page)}`, { headers: auth })).status).toBe(404);
+    await s.request(`/cache/${encodeURIComponent(page)}`, {
+      method: 'PUT',
+      headers: json,
+      body: '{"value":"x"}',
+    });
+    expect(await s.direct.get(page)).toBe('the real page');
+    expect(await s.direct.get(`rest:${page}`)).toBe('x');
+  });
+
+  test('the prefix counts toward the 250 bytes, and the message says so', async () => {
+    const s = await service({ keyPrefix: 'service-a:' });
+    const reply = await s.request(`/cache/${'k'.repeat(245)}`, { headers: auth });
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.text).error.message).toContain('with the prefix "service-a:"');
+  });
+
+  test('a keyPrefix memcached cannot take is refused when the router is made', () => {
+    for (const keyPrefix of ['a b', 'tab\t', 'é:'])
+      expect(() => cacheRouter({ apiKey: API_KEY, keyPrefix })).toThrow(ConfigError);
+  });
+});
