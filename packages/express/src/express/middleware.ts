@@ -4,6 +4,7 @@ import type { Exchange } from '../http/exchange.js';
 import { HttpCache } from '../http/http-cache.js';
 import type { CacheRequest, OriginResponse } from '../http/types.js';
 import { type Captured, captureResponse } from './capture.js';
+import { expressRefresh } from './inject-refresh.js';
 import type { ResponseCacheOptions } from './options.js';
 import type { NextFunction, RequestLike, ResponseLike } from './types.js';
 import { headerSnapshot, removeOnHead, setHeaders, writeServed } from './write-served.js';
@@ -60,13 +61,14 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
         url: req.originalUrl ?? req.url ?? '/',
         headers: req.headers,
         resource: keyOf?.(req),
+        refresh: expressRefresh(req as { app?: unknown }),
       };
     } catch {
       next();
       return;
     }
     cache.begin(request).then(
-      (exchange) => proceed(exchange, res, next, tagHeader),
+      (exchange) => proceed(exchange, req, res, next, tagHeader),
       () => next(),
     );
   };
@@ -83,7 +85,13 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   });
 }
 
-function proceed(exchange: Exchange, res: ResponseLike, next: NextFunction, tagHeader: string): void {
+function proceed(
+  exchange: Exchange,
+  req: RequestLike,
+  res: ResponseLike,
+  next: NextFunction,
+  tagHeader: string,
+): void {
   if (exchange.kind === 'serve') {
     try {
       writeServed(res, exchange.response);
@@ -93,7 +101,11 @@ function proceed(exchange: Exchange, res: ResponseLike, next: NextFunction, tagH
     return;
   }
   try {
-    if (exchange.kind === 'fetch') fetchFromOrigin(exchange, res, tagHeader);
+    if (exchange.kind === 'fetch') {
+      // The cache's conditional request: the application sees a copy, the cache keeps the client's.
+      if (exchange.requestHeaders !== undefined) req.headers = exchange.requestHeaders;
+      fetchFromOrigin(exchange, res, tagHeader);
+    }
     else {
       if (exchange.kind === 'invalidate') invalidateAfter(exchange, res);
       removeOnHead(res, tagHeader);
@@ -124,7 +136,7 @@ function fetchFromOrigin(
       tagHeader,
       inherited,
       holdEnd: false,
-      onHead: exchange.onHead,
+      onHead: (head) => exchange.onHead({ ...head, inherited }),
       onEnd: (captured: Captured) => {
         const { head, body, tags, setCookie } = captured;
         finish({ ...head, body, tags: [...tags, ...localTags(res)], setCookie, inherited });
