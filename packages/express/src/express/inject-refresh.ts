@@ -19,5 +19,11 @@ export function expressRefresh(req: { app?: unknown }): ((request: RefreshReques
   if (typeof app !== 'function') return undefined;
   while (typeof app.parent === 'function') app = app.parent;
   const root = app;
-  return (request) => inject(root, { method: request.method, url: request.url, headers: request.headers });
+  // Through a plain function, never the app itself: handed an Express app, light-my-request 6
+  // re-parents Express's shared request and response prototypes onto its own classes, for the whole
+  // process, which breaks every real request served afterwards (seen: "Cannot set properties of
+  // undefined (setting 'headers')" in its writeHead). Express re-prototypes each request it
+  // handles anyway; the injected pair only loses light-my-request's copy of the body, not needed.
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => root(req, res);
+  return (request) => inject(dispatch, { method: request.method, url: request.url, headers: request.headers });
 }

@@ -57,6 +57,14 @@ export interface HttpCacheOptions {
    * client's `commandTimeout`. @default the client's default commandTimeout (1000)
    */
   commandTimeout?: number | undefined;
+  /**
+   * Seconds a stored 200 with a validator (`ETag` or `Last-Modified`) stays in memcached past its
+   * freshness and stale windows, so that once stale it is revalidated (a conditional request; a
+   * 304 refreshes it without its body being produced or sent again) rather than fetched whole.
+   * Varnish calls this `beresp.keep`; nginx keeps stale items for `inactive` (10 minutes) for
+   * `proxy_cache_revalidate`. 0 stores them only as long as they may be served. @default 600
+   */
+  keep?: number | undefined;
 }
 
 /** Every default of {@link HttpCacheOptions}, in one place. */
@@ -75,6 +83,7 @@ export const HTTP_CACHE_DEFAULTS = {
   lockPollInterval: 20,
   invalidateOnUnsafe: true,
   commandTimeout: 1000,
+  keep: 600 as number,
 } as const;
 
 export type HttpCacheConfig = {
@@ -108,6 +117,10 @@ export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOp
   }
   if (config.largeBodies !== 'chunk' && config.largeBodies !== 'skip') {
     throw new ConfigError(`largeBodies must be 'chunk' or 'skip', got ${String(config.largeBodies)}`);
+  }
+  // memcached reads a TTL above 30 days as an absolute Unix time (protocol.txt, "Expiration times").
+  if (!Number.isSafeInteger(config.keep) || config.keep < 0 || config.keep > 86_400) {
+    throw new ConfigError(`keep must be a whole number of seconds from 0 to 86400, got ${String(config.keep)}`);
   }
   return config;
 }

@@ -456,8 +456,19 @@ export class HttpCache {
     return name === this.statusHeaderName || name === this.tagHeaderName;
   }
 
+  /**
+   * The entry to store for `response`; one with a validator is kept `keep` seconds longer, stale, to
+   * be revalidated (see {@link planRevalidation}).
+   */
   private prepare(request: CacheRequest, response: OriginResponse): Prepared | undefined {
-    return prepareEntry(request, response, { defaultTtl: this.config.ttl, notStored: (name) => this.notStored(name) });
+    const prepared = prepareEntry(request, response, {
+      defaultTtl: this.config.ttl,
+      notStored: (name) => this.notStored(name),
+    });
+    if (prepared === undefined || this.config.keep === 0) return prepared;
+    const { meta } = prepared.entry;
+    const validated = meta.headers.some(([name]) => name === 'etag' || name === 'last-modified');
+    return meta.status === 200 && validated ? { ...prepared, itemTtl: prepared.itemTtl + this.config.keep } : prepared;
   }
 
   /**
