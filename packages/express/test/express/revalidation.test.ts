@@ -128,7 +128,7 @@ describe.each(frameworks)('$name: revalidation of a stale entry', (framework) =>
     await h.cache.settled();
     // Not taken for a refresh of "ours", nor for a response that cannot be shared: the next is revalidated.
     const next = await h.request('/r');
-    expect([next.status, next.text]).toEqual([200, 'ours']);
+    expect([next.status, next.text, next.headers['x-cache']]).toEqual([200, 'ours', 'REVALIDATED']);
     expect(runs).toBe(3);
   });
 
