@@ -19,3 +19,5 @@ export { normalizeUrl } from './http/url.js';
 export { HttpError, RouterErrorCodes } from './router/http-errors.js';
 export { CACHE_ROUTER_DEFAULTS, type CacheRouterOptions } from './router/options.js';
 export { type CacheRouter, cacheRouter } from './router/router.js';
+export { expressRefresh } from './express/inject-refresh.js';
+export type { RefreshRequest } from './http/types.js';

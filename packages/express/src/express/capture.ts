@@ -57,6 +57,8 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
   let chunks: Buffer[] | undefined = hooks.maxBodySize > 0 ? [] : undefined;
   let size = 0;
   let ended = false;
+  /** Inside the end passed on: an end that writes its chunk through `res.write` (light-my-request's does) is kept once. */
+  let ending = false;
 
   const keep = (chunk: unknown, encoding: unknown): void => {
     if (chunks === undefined || chunk === undefined || chunk === null || typeof chunk === 'function') return;
@@ -113,12 +115,19 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
       callLater(args.find((arg) => typeof arg === 'function') as Callback | undefined);
       return true;
     }
-    if (mode === 'capture') keep(args[0], args[1]);
+    if (mode === 'capture' && !ending) keep(args[0], args[1]);
     return (original.write as (...a: unknown[]) => boolean).apply(this, args);
   } as Write;
 
   res.end = function end(this: ServerResponse, ...args: unknown[]) {
-    const forward = () => (original.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    const forward = () => {
+      ending = true;
+      try {
+        return (original.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+      } finally {
+        ending = false;
+      }
+    };
     if (mode === 'through' || ended) return forward();
     ended = true;
     takeHead();

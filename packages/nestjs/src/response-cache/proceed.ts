@@ -38,7 +38,11 @@ export function proceed(exchange: Exchange, context: ProceedContext): Observable
     }
   }
   try {
-    if (exchange.kind === 'fetch') fetchFromOrigin(exchange, context);
+    if (exchange.kind === 'fetch') {
+      // The cache's conditional request: the handler sees a copy, the cache keeps the client's.
+      if (exchange.requestHeaders !== undefined) context.http.request.headers = exchange.requestHeaders;
+      fetchFromOrigin(exchange, context);
+    }
     else {
       passThrough(exchange, response, context.tagHeader);
       setHeaders(response, exchange.headers);
@@ -91,7 +95,7 @@ function fetchFromOrigin(exchange: Extract<Exchange, { kind: 'fetch' }>, context
       tagHeader: context.tagHeader,
       inherited,
       holdEnd: false,
-      onHead: exchange.onHead,
+      onHead: (head) => exchange.onHead({ ...head, inherited }),
       onEnd: ({ head, body, tags, setCookie }) => {
         const allTags = [...tags, ...context.routeTags, ...localTags(locals)];
         finish({ ...head, body, tags: allTags, setCookie, inherited });
