@@ -283,3 +283,26 @@ describe.each(frameworks)('$name: stale-while-revalidate refreshes in the backgr
     await h.cache.settled();
   });
 });
+
+describe.each(frameworks)('$name: capture of an end that writes through res.write', (framework) => {
+  test('the body is stored once when a response object ends by calling its own write (as light-my-request does)', async () => {
+    const h = await harness(framework, memcached.address, (app, cache) => {
+      // In front of the cache, like light-my-request's Response: end(chunk) is write(chunk) + end().
+      app.use((_req, res, next) => {
+        const end = res.end;
+        res.end = function (this: typeof res, chunk?: unknown) {
+          if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) this.write(chunk);
+          return (end as (this: typeof res) => typeof res).call(this);
+        } as typeof res.end;
+        next();
+      });
+      app.get('/r', cache, (_req, res) => {
+        res.set('Cache-Control', 'max-age=60').send('once');
+      });
+    });
+    onTestFinished(() => h.close());
+    expect((await h.request('/r')).text).toBe('once');
+    const hit = await h.after('/r');
+    expect([hit.headers['x-cache'], hit.text]).toEqual(['HIT', 'once']);
+  });
+});
