@@ -1,4 +1,5 @@
 export { type Captured, type CaptureHooks, captureResponse } from './express/capture.js';
+export { expressRefresh } from './express/inject-refresh.js';
 export { type ResponseCacheMiddleware, responseCache } from './express/middleware.js';
 export type { ResponseCacheOptions } from './express/options.js';
 export type { NextFunction, RequestLike, ResponseLike } from './express/types.js';
@@ -13,11 +14,10 @@ export type {
   HeaderList,
   OriginHead,
   OriginResponse,
+  RefreshRequest,
   ServedResponse,
 } from './http/types.js';
 export { normalizeUrl } from './http/url.js';
 export { HttpError, RouterErrorCodes } from './router/http-errors.js';
 export { CACHE_ROUTER_DEFAULTS, type CacheRouterOptions } from './router/options.js';
 export { type CacheRouter, cacheRouter } from './router/router.js';
-export { expressRefresh } from './express/inject-refresh.js';
-export type { RefreshRequest } from './http/types.js';

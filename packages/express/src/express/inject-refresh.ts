@@ -14,7 +14,9 @@ interface AppLike {
  * no socket). The top application is used (a mounted sub-app's `parent` chain), since the URL
  * refreshed is the original one. Undefined outside Express (no `req.app`).
  */
-export function expressRefresh(req: { app?: unknown }): ((request: RefreshRequest) => Promise<unknown>) | undefined {
+export function expressRefresh(req: {
+  app?: unknown;
+}): ((request: RefreshRequest) => Promise<unknown>) | undefined {
   let app = req.app as AppLike | undefined;
   if (typeof app !== 'function') return undefined;
   while (typeof app.parent === 'function') app = app.parent;
@@ -25,5 +27,6 @@ export function expressRefresh(req: { app?: unknown }): ((request: RefreshReques
   // undefined (setting 'headers')" in its writeHead). Express re-prototypes each request it
   // handles anyway; the injected pair only loses light-my-request's copy of the body, not needed.
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => root(req, res);
-  return (request) => inject(dispatch, { method: request.method, url: request.url, headers: request.headers });
+  return (request) =>
+    inject(dispatch, { method: request.method, url: request.url, headers: request.headers });
 }

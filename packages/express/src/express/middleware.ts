@@ -105,8 +105,7 @@ function proceed(
       // The cache's conditional request: the application sees a copy, the cache keeps the client's.
       if (exchange.requestHeaders !== undefined) req.headers = exchange.requestHeaders;
       fetchFromOrigin(exchange, res, tagHeader);
-    }
-    else {
+    } else {
       if (exchange.kind === 'invalidate') invalidateAfter(exchange, res);
       removeOnHead(res, tagHeader);
       setHeaders(res, exchange.headers);

@@ -14,7 +14,7 @@ export interface HttpCacheOptions {
   ttl?: number | undefined;
   /** Prepended to every key, so several applications can share one memcached. @default 'http:' */
   keyPrefix?: string | undefined;
-  /** The header telling HIT, MISS, STALE or BYPASS; `false` sends none. @default 'X-Cache' */
+  /** The header telling HIT, MISS, STALE, BYPASS or REVALIDATED; `false` sends none. @default 'X-Cache' */
   cacheStatusHeader?: string | false | undefined;
   /**
    * The response header an application tags a response with (comma-separated), removed before the
@@ -120,7 +120,9 @@ export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOp
   }
   // memcached reads a TTL above 30 days as an absolute Unix time (protocol.txt, "Expiration times").
   if (!Number.isSafeInteger(config.keep) || config.keep < 0 || config.keep > 86_400) {
-    throw new ConfigError(`keep must be a whole number of seconds from 0 to 86400, got ${String(config.keep)}`);
+    throw new ConfigError(
+      `keep must be a whole number of seconds from 0 to 86400, got ${String(config.keep)}`,
+    );
   }
   return config;
 }

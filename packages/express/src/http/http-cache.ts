@@ -15,7 +15,14 @@ import { type Prepared, prepareEntry } from './prepare-entry.js';
 import { REFRESH_HEADER, RefreshTokens, refreshRequestFor } from './refresh.js';
 import { isShareable, serveEntry } from './respond.js';
 import { planRevalidation, type Revalidation, refreshed } from './revalidation.js';
-import type { CacheRequest, CacheStatus, HeaderList, OriginHead, OriginResponse, ServedResponse } from './types.js';
+import type {
+  CacheRequest,
+  CacheStatus,
+  HeaderList,
+  OriginHead,
+  OriginResponse,
+  ServedResponse,
+} from './types.js';
 import { normalizeResource, sameOriginTarget } from './url.js';
 
 /** What a request learns from the flight it joined: the response produced, if it could be stored. */
@@ -468,7 +475,9 @@ export class HttpCache {
     if (prepared === undefined || this.config.keep === 0) return prepared;
     const { meta } = prepared.entry;
     const validated = meta.headers.some(([name]) => name === 'etag' || name === 'last-modified');
-    return meta.status === 200 && validated ? { ...prepared, itemTtl: prepared.itemTtl + this.config.keep } : prepared;
+    return meta.status === 200 && validated
+      ? { ...prepared, itemTtl: prepared.itemTtl + this.config.keep }
+      : prepared;
   }
 
   /**

@@ -35,7 +35,11 @@ export function planRevalidation(entry: StoredEntry, request: CacheRequest): Rev
   if (meta.status !== 200) return undefined;
   const stored = Object.fromEntries(meta.headers);
   if (stored['etag'] === undefined && stored['last-modified'] === undefined) return undefined;
-  const policyRequest = { method: 'GET', url: request.url, headers: { ...request.headers } as CachePolicy.Headers };
+  const policyRequest = {
+    method: 'GET',
+    url: request.url,
+    headers: { ...request.headers } as CachePolicy.Headers,
+  };
   const policy = new CachePolicy(policyRequest, { status: meta.status, headers: stored }, { shared: true });
   const asked = policy.revalidationHeaders(policyRequest);
   const requestHeaders: IncomingHttpHeaders = { ...request.headers };

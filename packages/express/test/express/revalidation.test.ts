@@ -221,7 +221,12 @@ describe.each(frameworks)('$name: stale-while-revalidate refreshes in the backgr
     expect([stale.headers['x-cache'], stale.text]).toEqual(['STALE', 'n1']);
     await h.cache.settled();
     expect(seen).toHaveLength(2);
-    expect(seen[1]).toEqual({ host: 'shop.example', cookie: undefined, authorization: undefined, lang: 'fr' });
+    expect(seen[1]).toEqual({
+      host: 'shop.example',
+      cookie: undefined,
+      authorization: undefined,
+      lang: 'fr',
+    });
     const hit = await h.request('/r', { headers: { 'accept-language': 'fr' } });
     expect([hit.headers['x-cache'], hit.text]).toEqual(['HIT', 'n2']);
   });

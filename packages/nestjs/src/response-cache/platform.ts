@@ -30,7 +30,8 @@ export function nodeExchangeOf(
 ): NodeExchange | undefined {
   const raw = platformRequest instanceof IncomingMessage ? platformRequest : rawOf(platformRequest);
   const response = platformResponse instanceof ServerResponse ? platformResponse : rawOf(platformResponse);
-  if (!(raw instanceof IncomingMessage || isInjected(raw)) || !(response instanceof ServerResponse)) return undefined;
+  if (!(raw instanceof IncomingMessage || isInjected(raw)) || !(response instanceof ServerResponse))
+    return undefined;
   const request = raw as IncomingMessage;
   // Express's originalUrl survives mounted routers; Fastify's request has one too (its url is the same).
   const original = (platformRequest as { originalUrl?: unknown }).originalUrl;
@@ -102,10 +103,13 @@ export function nestWillReply(context: ExecutionContext): boolean {
  * `inject()` (the same library). Undefined on anything else: the refreshing request waits for the
  * origin itself, as before.
  */
-export function refreshOf(platformRequest: unknown): ((request: RefreshRequest) => Promise<unknown>) | undefined {
+export function refreshOf(
+  platformRequest: unknown,
+): ((request: RefreshRequest) => Promise<unknown>) | undefined {
   if (platformRequest instanceof IncomingMessage) return expressRefresh(platformRequest as { app?: unknown });
   const server = (platformRequest as { server?: { inject?: unknown } } | null)?.server;
   if (typeof server?.inject !== 'function') return undefined;
   const inject = server.inject as (options: RefreshRequest) => Promise<unknown>;
-  return (request) => inject.call(server, { method: request.method, url: request.url, headers: request.headers });
+  return (request) =>
+    inject.call(server, { method: request.method, url: request.url, headers: request.headers });
 }

@@ -42,8 +42,7 @@ export function proceed(exchange: Exchange, context: ProceedContext): Observable
       // The cache's conditional request: the handler sees a copy, the cache keeps the client's.
       if (exchange.requestHeaders !== undefined) context.http.request.headers = exchange.requestHeaders;
       fetchFromOrigin(exchange, context);
-    }
-    else {
+    } else {
       passThrough(exchange, response, context.tagHeader);
       setHeaders(response, exchange.headers);
     }
