@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
-import { delay, frameworks, harness } from '../helpers.js';
+import { responseCache } from '../../src/index.js';
+import { cacheClient, delay, frameworks, harness, serve, uniquePrefix } from '../helpers.js';
 
 let memcached: MemcachedServer;
 beforeAll(async () => {
@@ -201,6 +202,53 @@ describe.each(frameworks)('$name: stale-while-revalidate refreshes in the backgr
     const after = await h.request('/r');
     expect([after.headers['x-cache'], after.text]).toEqual(['HIT', 'run 2']);
     expect(runs).toBe(2);
+  });
+
+  test('across processes, the lock lets one process refresh while both serve the stale entry', async () => {
+    const prefix = uniquePrefix();
+    let runs = 0;
+    let release: () => void = () => {};
+    let gate = Promise.resolve();
+    // Two "processes": separate clients and middlewares sharing one memcached and one key prefix.
+    const instances = await Promise.all(
+      [0, 1].map(async () => {
+        const client = cacheClient(memcached.address);
+        const cache = responseCache({ client, keyPrefix: prefix });
+        const app = framework.create();
+        app.get('/r', cache, (_req, res) => {
+          const run = ++runs;
+          void gate.then(() => res.set('Cache-Control', SWR).send(`run ${run}`));
+        });
+        return { client, cache, running: await serve(app) };
+      }),
+    );
+    onTestFinished(async () => {
+      release();
+      for (const { client, cache, running } of instances) {
+        await running.close();
+        await cache.close();
+        await client.close();
+      }
+    });
+    const [first, second] = instances as [(typeof instances)[0], (typeof instances)[0]];
+    await first.running.request('/r');
+    await first.cache.settled();
+    await delay(1100);
+    // The refresh is held on the gate: every reply can only come from the cache.
+    gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    const replies = await Promise.all(
+      instances.flatMap(({ running }) => Array.from({ length: 3 }, () => running.request('/r'))),
+    );
+    expect(new Set(replies.map((reply) => `${reply.headers['x-cache']} ${reply.text}`))).toEqual(
+      new Set(['STALE run 1']),
+    );
+    release();
+    await Promise.all(instances.map(({ cache }) => cache.settled()));
+    expect(runs).toBe(2);
+    const after = await second.running.request('/r');
+    expect([after.headers['x-cache'], after.text]).toEqual(['HIT', 'run 2']);
   });
 
   test('the refresh carries the keyed and varied fields only, never an unvaried Cookie or Authorization', async () => {
