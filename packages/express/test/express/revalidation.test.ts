@@ -1,3 +1,4 @@
+import { ErrorCodes } from '@memwire/core';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
 import { responseCache } from '../../src/index.js';
@@ -149,6 +150,40 @@ describe.each(frameworks)('$name: revalidation of a stale entry', (framework) =>
     const hit = await h.after('/r');
     expect([hit.text, hit.headers['x-cache']]).toEqual(['varied', 'HIT']);
     expect(runs).toBe(2);
+  });
+});
+
+describe('the keep option', () => {
+  test('keep: 0 stores a validated entry only while it may be served: expired, it is a plain miss', async () => {
+    const seen: Array<string | undefined> = [];
+    const h = await harness(
+      frameworks[0],
+      memcached.address,
+      (app, cache) => {
+        app.get('/r', cache, (req, res) => {
+          seen.push(req.headers['if-none-match']);
+          res.set('Cache-Control', 'max-age=1').send('body');
+        });
+      },
+      { keep: 0 },
+    );
+    onTestFinished(() => h.close());
+    await h.request('/r');
+    await h.cache.settled();
+    await delay(1100);
+    const reply = await h.request('/r');
+    expect([reply.text, reply.headers['x-cache']]).toEqual(['body', 'MISS']);
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
+  test('a keep that is not a whole number of seconds from 0 to 86400 is a ConfigError', () => {
+    const client = cacheClient(memcached.address);
+    onTestFinished(() => client.close());
+    for (const keep of [-1, 1.5, 86_401, Number.NaN]) {
+      expect(() => responseCache({ client, keep })).toThrow(
+        expect.objectContaining({ code: ErrorCodes.CONFIG }) as unknown as Error,
+      );
+    }
   });
 });
 
