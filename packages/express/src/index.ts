@@ -1,6 +1,7 @@
 export { type AppOrigin, appOrigin } from './express/app-origin.js';
 export { type Captured, type CaptureHooks, captureResponse } from './express/capture.js';
 export { capturedBytesHeld } from './express/capture-budget.js';
+export { expressRefresh } from './express/inject-refresh.js';
 export { type ResponseCacheMiddleware, responseCache } from './express/middleware.js';
 export type { ResponseCacheOptions } from './express/options.js';
 export type { NextFunction, RequestLike, ResponseLike } from './express/types.js';
@@ -15,6 +16,7 @@ export type {
   HeaderList,
   OriginHead,
   OriginResponse,
+  RefreshRequest,
   ServedResponse,
 } from './http/types.js';
 export { normalizeUrl } from './http/url.js';

@@ -65,6 +65,8 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
   let size = 0;
   let ended = false;
   const held = new CaptureHold(hooks.maxCaptureBytes ?? Number.POSITIVE_INFINITY);
+  /** Inside the end passed on: an end that writes its chunk through `res.write` (light-my-request's does) is kept once. */
+  let ending = false;
 
   const keep = (chunk: unknown, encoding: unknown): void => {
     if (chunks === undefined || chunk === undefined || chunk === null || typeof chunk === 'function') return;
@@ -125,7 +127,7 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
       return true;
     }
     if (mode !== 'capture') return (original.write as (...a: unknown[]) => boolean).apply(this, args);
-    keep(args[0], args[1]);
+    if (!ending) keep(args[0], args[1]);
     const flushed = (original.write as (...a: unknown[]) => boolean).apply(this, args);
     // While the body is being kept (bounded by maxBodySize, and all captures by maxCaptureBytes), the
     // application is not paused for the socket: the response is complete, and handed to the requests
@@ -135,7 +137,14 @@ export function captureResponse(res: ServerResponse, hooks: CaptureHooks): void 
   } as Write;
 
   res.end = function end(this: ServerResponse, ...args: unknown[]) {
-    const forward = () => (original.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    const forward = () => {
+      ending = true;
+      try {
+        return (original.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+      } finally {
+        ending = false;
+      }
+    };
     if (mode === 'through' || ended) return forward();
     ended = true;
     takeHead();

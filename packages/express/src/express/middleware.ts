@@ -5,6 +5,7 @@ import { HttpCache } from '../http/http-cache.js';
 import type { CacheRequest, OriginResponse } from '../http/types.js';
 import { appOrigin } from './app-origin.js';
 import { type Captured, captureResponse } from './capture.js';
+import { expressRefresh } from './inject-refresh.js';
 import type { ResponseCacheOptions } from './options.js';
 import type { NextFunction, RequestLike, ResponseLike } from './types.js';
 import { headerSnapshot, removeOnHead, setHeaders, writeServed } from './write-served.js';
@@ -70,13 +71,14 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
         resource: keyOf?.(req),
         scheme,
         host,
+        refresh: expressRefresh(req as { app?: unknown }),
       };
     } catch {
       next();
       return;
     }
     cache.begin(request).then(
-      (exchange) => proceed(exchange, res, next, tagHeader, notSent),
+      (exchange) => proceed(exchange, req, res, next, tagHeader, notSent),
       () => next(),
     );
   };
@@ -95,6 +97,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
 
 function proceed(
   exchange: Exchange,
+  req: RequestLike,
   res: ResponseLike,
   next: NextFunction,
   tagHeader: string,
@@ -116,8 +119,11 @@ function proceed(
     return;
   }
   try {
-    if (exchange.kind === 'fetch') fetchFromOrigin(exchange, res, tagHeader);
-    else {
+    if (exchange.kind === 'fetch') {
+      // The cache's conditional request: the application sees a copy, the cache keeps the client's.
+      if (exchange.requestHeaders !== undefined) req.headers = exchange.requestHeaders;
+      fetchFromOrigin(exchange, res, tagHeader);
+    } else {
       if (exchange.kind === 'invalidate') invalidateAfter(exchange, res);
       setHeaders(res, exchange.headers);
     }
@@ -147,7 +153,7 @@ function fetchFromOrigin(
       tagHeader,
       inherited,
       holdEnd: false,
-      onHead: exchange.onHead,
+      onHead: (head) => exchange.onHead({ ...head, inherited }),
       onEnd: (captured: Captured) => {
         const { head, body, tags, setCookie } = captured;
         finish({ ...head, body, tags: [...tags, ...localTags(res)], setCookie, inherited });

@@ -17,7 +17,7 @@ export interface HttpCacheOptions {
   ttl?: number | undefined;
   /** Prepended to every key, so several applications can share one memcached. @default 'http:' */
   keyPrefix?: string | undefined;
-  /** The header telling HIT, MISS, STALE or BYPASS; `false` sends none. @default 'X-Cache' */
+  /** The header telling HIT, MISS, STALE, BYPASS or REVALIDATED; `false` sends none. @default 'X-Cache' */
   cacheStatusHeader?: string | false | undefined;
   /**
    * The response header an application tags a response with (comma-separated), removed before the
@@ -85,6 +85,14 @@ export interface HttpCacheOptions {
    * cache in the process; each cache compares it with its own value. @default 67108864 (64 MiB)
    */
   maxCaptureBytes?: number | undefined;
+  /**
+   * Seconds a stored 200 with a validator (`ETag` or `Last-Modified`) stays in memcached past its
+   * freshness and stale windows, so that once stale it is revalidated (a conditional request; a
+   * 304 refreshes it without its body being produced or sent again) rather than fetched whole.
+   * Varnish calls this `beresp.keep`; nginx keeps stale items for `inactive` (10 minutes) for
+   * `proxy_cache_revalidate`. 0 stores them only as long as they may be served. @default 600
+   */
+  keep?: number | undefined;
 }
 
 /** Every default of {@link HttpCacheOptions}, in one place. */
@@ -106,6 +114,7 @@ export const HTTP_CACHE_DEFAULTS = {
   targetedCacheControl: 'Memwire-Cache-Control' as string | false,
   cdnCacheControl: true as boolean,
   maxCaptureBytes: 64 * 1024 * 1024,
+  keep: 600 as number,
 } as const;
 
 export type HttpCacheConfig = {
@@ -152,6 +161,12 @@ export function resolveHttpCacheConfig(client: CacheClient, options: HttpCacheOp
   if (targetedCacheControl !== false && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(String(targetedCacheControl))) {
     throw new ConfigError(
       `targetedCacheControl must be a header name or false, got ${String(targetedCacheControl)}`,
+    );
+  }
+  // memcached reads a TTL above 30 days as an absolute Unix time (protocol.txt, "Expiration times").
+  if (!Number.isSafeInteger(config.keep) || config.keep < 0 || config.keep > 86_400) {
+    throw new ConfigError(
+      `keep must be a whole number of seconds from 0 to 86400, got ${String(config.keep)}`,
     );
   }
   return config;

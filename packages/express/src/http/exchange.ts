@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { CacheStatus, HeaderList, OriginHead, OriginResponse, ServedResponse } from './types.js';
 
 /**
@@ -21,6 +22,12 @@ export type Exchange =
       maxBodySize: number;
       /** Most bytes all captures in the process may hold at once (the `maxCaptureBytes` option). */
       maxCaptureBytes: number;
+      /**
+       * The request headers the origin is to see instead of the client's: a copy carrying the cache's
+       * `If-None-Match` / `If-Modified-Since` (RFC 9111 §4.3.1); undefined to pass them as they are.
+       * The copy is the origin's only: the client's request is what the cache keys and varies on.
+       */
+      requestHeaders?: IncomingHttpHeaders | undefined;
       onHead(head: OriginHead): ServedResponse | undefined;
       finish(response: OriginResponse | undefined): void;
     }

@@ -14,13 +14,22 @@ import { EntryStore, type Lookup, type StoredEntry } from './entry-store.js';
 import type { Exchange } from './exchange.js';
 import { judge, requestForbidsStorage, type Verdict } from './freshness.js';
 import { bumpGeneration, generationOf } from './generations.js';
-import { fieldValue } from './headers.js';
+import { fieldValue, headersToStore } from './headers.js';
 import { createKeySpace, type KeySpace } from './keys.js';
 import { acquireLock, awaitHolder, type HeldLock, releaseLock } from './lock.js';
 import { nameOf, originOf, resourceOf } from './origin.js';
 import { type Prepared, prepareEntry } from './prepare-entry.js';
+import { REFRESH_HEADER, RefreshTokens, refreshRequestFor } from './refresh.js';
 import { isShareable, serveEntry } from './respond.js';
-import type { CacheRequest, CacheStatus, HeaderList, OriginResponse, ServedResponse } from './types.js';
+import { planRevalidation, type Revalidation, refreshed } from './revalidation.js';
+import type {
+  CacheRequest,
+  CacheStatus,
+  HeaderList,
+  OriginHead,
+  OriginResponse,
+  ServedResponse,
+} from './types.js';
 import { normalizeResource, sameOriginTarget } from './url.js';
 
 /** What a request learns from the flight it joined: the response produced, if it could be stored. */
@@ -44,7 +53,12 @@ interface FetchContext {
   land: ((outcome: Flight) => void) | undefined;
   /** The cross-process lock, when this request holds it. */
   lockHeld: HeldLock | undefined;
+  /** The stale entry the origin is asked about conditionally, when it has a validator. */
+  revalidation?: Revalidation | undefined;
 }
+
+/** A background refresh, from its start until its injected request reaches the cache. */
+type RefreshContext = Omit<FetchContext, 'request' | 'revalidation'> & { entry: StoredEntry };
 
 /** RFC 9110 §9.2.1: any other method, unknown ones included, is unsafe and may change the resource. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -73,8 +87,9 @@ export class HttpCache {
   private readonly targeted: readonly string[];
   private readonly ownTargeted: string | undefined;
   private warnedAboutKeys = false;
-  /** Stores still being written, so {@link HttpCache.settled} can wait for them. */
+  /** Stores still being written and background refreshes running, so {@link HttpCache.settled} can wait for them. */
   private readonly writing = new Set<Promise<void>>();
+  private readonly refreshes = new RefreshTokens<RefreshContext>();
 
   constructor(client: CacheClient, options?: HttpCacheOptions) {
     this.config = resolveHttpCacheConfig(client, options);
@@ -145,8 +160,9 @@ export class HttpCache {
   }
 
   /**
-   * Resolves once every response handed to the cache so far has been stored (or given up on): for
-   * a graceful shutdown before closing the client, and for tests.
+   * Resolves once every response handed to the cache so far has been stored (or given up on), and
+   * every background refresh has ended: for a graceful shutdown before closing the client, and for
+   * tests.
    */
   async settled(): Promise<void> {
     while (this.writing.size > 0) await Promise.all(this.writing);
@@ -205,6 +221,15 @@ export class HttpCache {
     request: CacheRequest,
     directives: IncomingHttpHeaders | undefined,
   ): Promise<Exchange> {
+    if (request.headers[REFRESH_HEADER] !== undefined) {
+      // Our own background refresh, by its one-time token: it goes to the origin. A forged or used
+      // token is just an unknown header.
+      const refresh = this.refreshes.redeem(request.headers);
+      if (refresh !== undefined) {
+        const { entry, ...context } = refresh;
+        return this.fetch({ ...context, request, revalidation: planRevalidation(entry, request) });
+      }
+    }
     const budget = this.budget();
     const lookup = await this.store.lookup(resource, request, budget);
     if (lookup.failed) this.warnAboutKeys(lookup.error);
@@ -223,14 +248,18 @@ export class HttpCache {
           if (verdict.ifError) fallback = entry;
       }
     }
-    return this.miss(resource, request, lookup, fallback, budget);
+    // A stale entry with a validator is not thrown away: the origin is asked whether it still holds.
+    const revalidation =
+      entry !== undefined && isShareable(entry, request) ? planRevalidation(entry, request) : undefined;
+    return this.miss(resource, request, lookup, fallback, budget, revalidation);
   }
 
   /**
-   * RFC 5861 stale-while-revalidate: one request (per process by the flight, across processes by the
-   * lock) goes to the origin and refreshes the entry; every other one meanwhile gets the stale entry
-   * at once. The refreshing request itself waits for the origin: the cache runs no request of its own
-   * (one would have to be forged, outside the application's middleware and with no one to answer).
+   * RFC 5861 stale-while-revalidate: every request in the window gets the stale entry at once, and
+   * one refresh (per process by the flight, across processes by the lock) runs in the background: a
+   * request the adapter sends through the application's own stack ({@link CacheRequest.refresh}),
+   * conditional when the entry has a validator. Without an adapter hook, the request that leads the
+   * refresh waits for the origin itself, as before.
    */
   private async refreshOrServeStale(
     resource: string,
@@ -254,11 +283,50 @@ export class HttpCache {
       }
       // Should the origin fail, the entry is still within its stale window: send it rather than the error.
       const lockHeld = typeof lock === 'object' ? lock : undefined;
-      return this.fetch({ resource, request, lookup, generation, fallback: entry, land, lockHeld });
+      const context = { resource, lookup, generation, fallback: entry, land, lockHeld };
+      if (request.refresh !== undefined) {
+        this.refreshInBackground(request, request.refresh, { ...context, entry });
+        return stale();
+      }
+      return this.fetch({ ...context, request, revalidation: planRevalidation(entry, request) });
     } catch {
       land(undefined);
       return stale();
     }
+  }
+
+  /**
+   * Sends the refresh request through the application. Its token lets the cache know it when it
+   * arrives (see {@link HttpCache.get}); should it never arrive (the route is not cached, the
+   * application failed before the cache) or never end, the flight lands empty and the lock is freed
+   * after at most `lockTtl` seconds, when the lock would have expired anyway. Never rejects.
+   */
+  private refreshInBackground(
+    request: CacheRequest,
+    send: NonNullable<CacheRequest['refresh']>,
+    context: RefreshContext,
+  ): void {
+    const token = this.refreshes.issue(context);
+    const timeout = new AbortController();
+    const running = (async () => {
+      try {
+        await Promise.race([
+          Promise.resolve()
+            .then(() => send(refreshRequestFor(context.entry, request, token)))
+            .catch(() => {}),
+          sleep(this.config.lockTtl * 1000, undefined, { signal: timeout.signal }).catch(() => {}),
+        ]);
+      } finally {
+        timeout.abort();
+        if (this.refreshes.withdraw(token)) {
+          context.land?.(undefined);
+          if (context.lockHeld) {
+            await releaseLock(this.client, this.keys.lock(context.resource), context.lockHeld);
+          }
+        }
+      }
+    })();
+    this.track(running.catch(() => {}));
   }
 
   /**
@@ -271,6 +339,7 @@ export class HttpCache {
     lookup: Lookup,
     fallback: StoredEntry | undefined,
     budget: Budget,
+    revalidation?: Revalidation,
   ): Promise<Exchange> {
     const flightKey = lookup.key;
     const passing = this.passMemo.has(flightKey);
@@ -289,6 +358,7 @@ export class HttpCache {
           fallback,
           land: undefined,
           lockHeld: undefined,
+          revalidation,
         });
       }
     }
@@ -315,7 +385,7 @@ export class HttpCache {
         }
         lockHeld = typeof lock === 'object' ? lock : undefined;
       }
-      return this.fetch({ resource, request, lookup, generation, fallback, land, lockHeld });
+      return this.fetch({ resource, request, lookup, generation, fallback, land, lockHeld, revalidation });
     } catch {
       land(undefined);
       return this.pass('MISS');
@@ -369,14 +439,23 @@ export class HttpCache {
 
   private fetch(context: FetchContext): Exchange {
     let replaced = false;
+    /** Set when the origin's 304 refreshed the stored response: what to store instead of its empty body. */
+    let revalidated: { prepared: Prepared | undefined } | undefined;
     return {
       kind: 'fetch',
       cacheStatus: 'MISS',
       headers: this.statusHeader('MISS'),
       maxBodySize: this.config.maxBodySize,
       maxCaptureBytes: this.config.maxCaptureBytes,
+      requestHeaders: context.revalidation?.requestHeaders,
       onHead: (head) => {
-        const { fallback, request } = context;
+        const { fallback, request, revalidation } = context;
+        const merged = revalidation === undefined ? undefined : refreshed(revalidation, head);
+        if (merged !== undefined) {
+          const outcome = this.revalidate(context, revalidation!.entry, merged, head);
+          revalidated = { prepared: outcome.prepared };
+          return outcome.served;
+        }
         if (fallback === undefined || !ERROR_STATUSES.has(head.status)) return undefined;
         const verdict = judge(fallback.meta.policy, fallback.meta.noStale, undefined);
         if (verdict.kind === 'revalidate' && !verdict.ifError) return undefined;
@@ -384,11 +463,75 @@ export class HttpCache {
         return serveEntry(fallback, request, verdict.age, 'STALE', this.statusHeader('STALE'));
       },
       finish: (response) => {
-        const writing = this.complete(context, replaced ? undefined : response);
-        this.writing.add(writing);
-        void writing.finally(() => this.writing.delete(writing));
+        const writing =
+          revalidated === undefined
+            ? this.complete(context, replaced ? undefined : response)
+            : this.settle(context, undefined, revalidated.prepared);
+        this.track(writing);
       },
     };
+  }
+
+  /**
+   * RFC 9111 §4.3.4: the origin's 304 says the stored response still holds. The client gets the
+   * stored body under the merged fields (a 304 when its own conditional matches them, by
+   * serveEntry), and that response is stored again as fresh from now.
+   */
+  private revalidate(
+    context: FetchContext,
+    entry: StoredEntry,
+    merged: Record<string, string>,
+    head: OriginHead,
+  ): { served: ServedResponse; prepared: Prepared | undefined } {
+    const response: OriginResponse = {
+      status: entry.meta.status,
+      headers: merged,
+      body: entry.body,
+      inherited: head.inherited,
+      // A 304's tag header and locals are lost with its discarded end: the entry keeps its own tags.
+      tags: Object.keys(entry.meta.tags ?? {}),
+    };
+    let prepared: Prepared | undefined;
+    try {
+      prepared = this.prepare(context.request, response);
+    } catch {
+      prepared = undefined;
+    }
+    // Not storable any more (the 304 said private or no-store): this client still gets the body.
+    const served = prepared?.entry ?? {
+      meta: { ...entry.meta, headers: headersToStore(merged, (name) => this.notStored(name)) },
+      body: entry.body,
+    };
+    const status: CacheStatus = 'REVALIDATED';
+    return { served: serveEntry(served, context.request, 0, status, this.statusHeader(status)), prepared };
+  }
+
+  /** Keeps `promise` for {@link HttpCache.settled} until it ends. */
+  private track(promise: Promise<void>): void {
+    this.writing.add(promise);
+    void promise.finally(() => this.writing.delete(promise));
+  }
+
+  private notStored(name: string): boolean {
+    return name === this.statusHeaderName || name === this.tagHeaderName || name === this.ownTargeted;
+  }
+
+  /**
+   * The entry to store for `response`; one with a validator is kept `keep` seconds longer, stale, to
+   * be revalidated (see {@link planRevalidation}).
+   */
+  private prepare(request: CacheRequest, response: OriginResponse): Prepared | undefined {
+    const prepared = prepareEntry(request, response, {
+      defaultTtl: this.config.ttl,
+      notStored: (name) => this.notStored(name),
+      targeted: this.targeted,
+    });
+    if (prepared === undefined || this.config.keep === 0) return prepared;
+    const { meta } = prepared.entry;
+    const validated = meta.headers.some(([name]) => name === 'etag' || name === 'last-modified');
+    return meta.status === 200 && validated
+      ? { ...prepared, itemTtl: prepared.itemTtl + this.config.keep }
+      : prepared;
   }
 
   /**
@@ -396,24 +539,27 @@ export class HttpCache {
    * (never throws), then release the lock.
    */
   private async complete(context: FetchContext, response: OriginResponse | undefined): Promise<void> {
-    const { request, lookup, land, lockHeld, resource } = context;
     let prepared: Prepared | undefined;
     try {
-      prepared =
-        response === undefined
-          ? undefined
-          : prepareEntry(request, response, {
-              defaultTtl: this.config.ttl,
-              notStored: (name) =>
-                name === this.statusHeaderName || name === this.tagHeaderName || name === this.ownTargeted,
-              targeted: this.targeted,
-            });
+      prepared = response === undefined ? undefined : this.prepare(context.request, response);
     } catch {
       prepared = undefined;
     }
+    await this.settle(context, response, prepared);
+  }
+
+  /** Lands the flight, stores what was prepared, releases the lock. Never rejects. */
+  private async settle(
+    context: FetchContext,
+    response: OriginResponse | undefined,
+    prepared: Prepared | undefined,
+  ): Promise<void> {
+    const { lookup, land, lockHeld, resource } = context;
     land?.(prepared?.entry);
     if (prepared !== undefined) this.passMemo.delete(lookup.key);
-    else if (response !== undefined && land !== undefined) this.passMemo.add(lookup.key);
+    // A 304 answers one client's own conditional: it says nothing about whether the resource can be shared.
+    else if (response !== undefined && response.status !== 304 && land !== undefined)
+      this.passMemo.add(lookup.key);
     try {
       const generation = await context.generation;
       if (prepared !== undefined && !lookup.failed && generation !== 'failed') {

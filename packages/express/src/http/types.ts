@@ -1,7 +1,10 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-/** The `X-Cache` values: served fresh from the cache, from the origin, stale from the cache, or not cached. */
-export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
+/**
+ * The `X-Cache` values: served fresh from the cache, from the origin, stale from the cache, not
+ * cached, or the stored body sent after the origin answered the cache's conditional request with 304.
+ */
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS' | 'REVALIDATED';
 
 /** Response header fields in order, as name/value pairs with lower-case names. */
 export type HeaderList = Array<[name: string, value: string]>;
@@ -26,6 +29,21 @@ export interface CacheRequest {
    * X-Forwarded-Host). Part of the key, lower-cased, a default port dropped. Undefined: the `Host` header.
    */
   host?: string | undefined;
+  /**
+   * Sends a request through the application's own stack, for a stale-while-revalidate refresh in
+   * the background (the adapter injects it, e.g. with light-my-request). Without it, the first
+   * request in the window waits for the origin itself.
+   */
+  refresh?: ((request: RefreshRequest) => Promise<unknown>) | undefined;
+}
+
+/** A request the cache sends through the application by itself (see {@link CacheRequest.refresh}). */
+export interface RefreshRequest {
+  method: 'GET';
+  /** The original request's target. */
+  url: string;
+  /** Only the keyed and Vary'd fields of the original request, and the cache's refresh token. */
+  headers: IncomingHttpHeaders;
 }
 
 /** The origin's status and headers at the moment its head was written. */
@@ -33,6 +51,8 @@ export interface OriginHead {
   status: number;
   /** Lower-case names, as `res.getHeaders()` gives them. */
   headers: OutgoingHttpHeaders;
+  /** See {@link OriginResponse.inherited}: a 304 that refreshes a stored response needs them too. */
+  inherited?: ReadonlyMap<string, string> | undefined;
 }
 
 /** What the origin answered, once its body is complete. */

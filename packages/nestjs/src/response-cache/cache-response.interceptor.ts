@@ -12,7 +12,7 @@ import { from, mergeMap, type Observable } from 'rxjs';
 import { DEFAULT_MEMWIRE_NAME, getMemwireResponseCacheToken } from '../tokens.js';
 import type { MemwireResponseCache } from './memwire-response-cache.js';
 import { CACHE_RESPONSE_OPTIONS, type CacheResponseOptions } from './metadata.js';
-import { nestWillReply, nodeExchangeOf } from './platform.js';
+import { nestWillReply, nodeExchangeOf, refreshOf } from './platform.js';
 import { proceed } from './proceed.js';
 
 /**
@@ -62,6 +62,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
         resource: typeof key === 'function' ? key(platformRequest) : key,
         scheme,
         host,
+        refresh: refreshOf(platformRequest),
       };
       routeTags = typeof tags === 'function' ? tags(platformRequest) : (tags ?? []);
     } catch {

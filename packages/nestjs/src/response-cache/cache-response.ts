@@ -8,7 +8,8 @@ import { CACHE_RESPONSE_OPTIONS, type CacheResponseOptions, type CacheResponseRe
  * shared cache (RFC 9111), with `@memwire/express`'s implementation: `private`, `no-store` and
  * `Set-Cookie` responses are never stored, `Authorization` requests are shared only when the
  * response allows it, `Vary` is honoured, `If-None-Match` gets a 304, `stale-while-revalidate`
- * serves stale while one request refreshes; every response says `X-Cache: HIT | MISS | STALE | BYPASS`.
+ * serves stale while one refresh runs in the background, a stale response with a validator is
+ * revalidated; every response says `X-Cache: HIT | MISS | STALE | BYPASS | REVALIDATED`.
  * On a POST, PUT, PATCH or DELETE route, a success invalidates the URL instead. Use it on a handler
  * or a controller. The client's `MemwireModule` must be registered in the application.
  *

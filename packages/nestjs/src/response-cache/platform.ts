@@ -1,5 +1,5 @@
 import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { headerSnapshot } from '@memwire/express';
+import { expressRefresh, headerSnapshot, type RefreshRequest } from '@memwire/express';
 import type { ExecutionContext } from '@nestjs/common';
 
 /** A request and its response as Node sees them, whichever HTTP platform Nest runs on. */
@@ -28,9 +28,11 @@ export function nodeExchangeOf(
   platformRequest: unknown,
   platformResponse: unknown,
 ): NodeExchange | undefined {
-  const request = platformRequest instanceof IncomingMessage ? platformRequest : rawOf(platformRequest);
+  const raw = platformRequest instanceof IncomingMessage ? platformRequest : rawOf(platformRequest);
   const response = platformResponse instanceof ServerResponse ? platformResponse : rawOf(platformResponse);
-  if (!(request instanceof IncomingMessage) || !(response instanceof ServerResponse)) return undefined;
+  if (!(raw instanceof IncomingMessage || isInjected(raw)) || !(response instanceof ServerResponse))
+    return undefined;
+  const request = raw as IncomingMessage;
   // Express's originalUrl survives mounted routers; Fastify's request has one too (its url is the same).
   const original = (platformRequest as { originalUrl?: unknown }).originalUrl;
   const url = typeof original === 'string' ? original : (request.url ?? '/');
@@ -49,6 +51,17 @@ export function nodeExchangeOf(
     locals: typeof locals === 'object' && locals !== null ? (locals as Record<string, unknown>) : undefined,
     headersSoFar: () => headerSnapshot(readsHeaders),
   };
+}
+
+/**
+ * A request made by light-my-request (Fastify's `inject()`, which a stale-while-revalidate refresh
+ * on Fastify goes through): a Readable with IncomingMessage's fields, not an IncomingMessage, marked
+ * by its `_lightMyRequest` state.
+ */
+function isInjected(request: unknown): boolean {
+  if (typeof request !== 'object' || request === null || request instanceof IncomingMessage) return false;
+  const state = (request as { _lightMyRequest?: unknown })._lightMyRequest;
+  return typeof state === 'object' && state !== null;
 }
 
 function rawOf(wrapper: unknown): unknown {
@@ -82,4 +95,21 @@ export function nestWillReply(context: ExecutionContext): boolean {
     return type === RESPONSE_PARAM || type === NEXT_PARAM;
   });
   return !answersItself || getMetadata(RESPONSE_PASSTHROUGH_METADATA, target, method) === true;
+}
+
+/**
+ * How a stale-while-revalidate refresh is sent through the application: on Express, injected into
+ * the Express app (`req.app`) with light-my-request; on Fastify, by the Fastify instance's own
+ * `inject()` (the same library). Undefined on anything else: the refreshing request waits for the
+ * origin itself, as before.
+ */
+export function refreshOf(
+  platformRequest: unknown,
+): ((request: RefreshRequest) => Promise<unknown>) | undefined {
+  if (platformRequest instanceof IncomingMessage) return expressRefresh(platformRequest as { app?: unknown });
+  const server = (platformRequest as { server?: { inject?: unknown } } | null)?.server;
+  if (typeof server?.inject !== 'function') return undefined;
+  const inject = server.inject as (options: RefreshRequest) => Promise<unknown>;
+  return (request) =>
+    inject.call(server, { method: request.method, url: request.url, headers: request.headers });
 }

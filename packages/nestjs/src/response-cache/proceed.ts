@@ -46,8 +46,11 @@ export function proceed(exchange: Exchange, context: ProceedContext): Observable
     }
   }
   try {
-    if (exchange.kind === 'fetch') fetchFromOrigin(exchange, context);
-    else {
+    if (exchange.kind === 'fetch') {
+      // The cache's conditional request: the handler sees a copy, the cache keeps the client's.
+      if (exchange.requestHeaders !== undefined) context.http.request.headers = exchange.requestHeaders;
+      fetchFromOrigin(exchange, context);
+    } else {
       passThrough(exchange, response, context.tagHeader);
       setHeaders(response, exchange.headers);
     }
@@ -100,7 +103,7 @@ function fetchFromOrigin(exchange: Extract<Exchange, { kind: 'fetch' }>, context
       tagHeader: context.tagHeader,
       inherited,
       holdEnd: false,
-      onHead: exchange.onHead,
+      onHead: (head) => exchange.onHead({ ...head, inherited }),
       onEnd: ({ head, body, tags, setCookie }) => {
         const allTags = [...tags, ...context.routeTags, ...localTags(locals)];
         finish({ ...head, body, tags: allTags, setCookie, inherited });

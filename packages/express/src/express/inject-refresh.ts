@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import inject from 'light-my-request';
+import type { RefreshRequest } from '../http/types.js';
+
+/** An Express application as far as a refresh needs one: a `(req, res)` handler, maybe mounted. */
+interface AppLike {
+  (req: IncomingMessage, res: ServerResponse): void;
+  parent?: AppLike | undefined;
+}
+
+/**
+ * The hook that sends a stale-while-revalidate refresh through the Express application serving
+ * `req`, by light-my-request (Fastify's `inject`: a real `IncomingMessage`/`ServerResponse` pair,
+ * no socket). The top application is used (a mounted sub-app's `parent` chain), since the URL
+ * refreshed is the original one. Undefined outside Express (no `req.app`).
+ */
+export function expressRefresh(req: {
+  app?: unknown;
+}): ((request: RefreshRequest) => Promise<unknown>) | undefined {
+  let app = req.app as AppLike | undefined;
+  if (typeof app !== 'function') return undefined;
+  while (typeof app.parent === 'function') app = app.parent;
+  const root = app;
+  // Through a plain function, never the app itself: handed an Express app, light-my-request 6
+  // re-parents Express's shared request and response prototypes onto its own classes, for the whole
+  // process, which breaks every real request served afterwards (seen: "Cannot set properties of
+  // undefined (setting 'headers')" in its writeHead). Express re-prototypes each request it
+  // handles anyway; the injected pair only loses light-my-request's copy of the body, not needed.
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => root(req, res);
+  return (request) =>
+    inject(dispatch, { method: request.method, url: request.url, headers: request.headers });
+}
