@@ -16,6 +16,7 @@ interface AppLike {
  */
 export function expressRefresh(req: {
   app?: unknown;
+  socket?: unknown;
 }): ((request: RefreshRequest) => Promise<unknown>) | undefined {
   let app = req.app as AppLike | undefined;
   if (typeof app !== 'function') return undefined;
@@ -26,7 +27,22 @@ export function expressRefresh(req: {
   // process, which breaks every real request served afterwards (seen: "Cannot set properties of
   // undefined (setting 'headers')" in its writeHead). Express re-prototypes each request it
   // handles anyway; the injected pair only loses light-my-request's copy of the body, not needed.
-  const dispatch = (req: IncomingMessage, res: ServerResponse): void => root(req, res);
+  // The refresh comes from the client's address, over the client's TLS or not: an application that
+  // trusts a proxy by address (`trust proxy`) or reads `req.secure` sees the refresh as it saw the
+  // client, so it keys and shapes the page alike (light-my-request's own default is 127.0.0.1, which
+  // an app trusting loopback would take for its proxy).
+  const socket = req.socket as { remoteAddress?: unknown; encrypted?: unknown } | undefined;
+  const remoteAddress = typeof socket?.remoteAddress === 'string' ? socket.remoteAddress : undefined;
+  const encrypted = socket?.encrypted === true;
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
+    if (encrypted) Object.defineProperty(req.socket, 'encrypted', { value: true, configurable: true });
+    root(req, res);
+  };
   return (request) =>
-    inject(dispatch, { method: request.method, url: request.url, headers: request.headers });
+    inject(dispatch, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      ...(remoteAddress === undefined ? {} : { remoteAddress }),
+    });
 }

@@ -31,6 +31,7 @@ import type {
   ServedResponse,
 } from './types.js';
 import { normalizeResource, sameOriginTarget } from './url.js';
+import { varyDigest } from './vary.js';
 
 /** What a request learns from the flight it joined: the response produced, if it could be stored. */
 type Flight = StoredEntry | undefined;
@@ -200,6 +201,18 @@ export class HttpCache {
     return { kind: 'serve', cacheStatus: 'MISS', headers: [], response };
   }
 
+  /**
+   * Whether the injected refresh `request` names the key of the stale entry it refreshes: the same
+   * resource (origin, path or custom key, as the application computed them for it) and, for a
+   * varying entry, the same variant.
+   */
+  private sameKey(resource: string, request: CacheRequest, context: Omit<RefreshContext, 'entry'>): boolean {
+    if (resource !== context.resource) return false;
+    const { pointer, key } = context.lookup;
+    if (pointer === undefined) return true;
+    return this.keys.variant(resource, pointer.nonce, varyDigest(pointer.vary, request.headers)) === key;
+  }
+
   /** HEAD is answered from the GET entry; a miss goes to the origin and nothing is stored (no body). */
   private async head(
     resource: string,
@@ -227,7 +240,17 @@ export class HttpCache {
       const refresh = this.refreshes.redeem(request.headers);
       if (refresh !== undefined) {
         const { entry, ...context } = refresh;
-        return this.fetch({ ...context, request, revalidation: planRevalidation(entry, request) });
+        if (this.sameKey(resource, request, context)) {
+          return this.fetch({ ...context, request, revalidation: planRevalidation(entry, request) });
+        }
+        // The application saw its own refresh as another resource or variant (a custom key reading a
+        // field the refresh does not carry, a proxy trusted for the refresh but not for the client):
+        // what it answers belongs to another key, so nothing is stored, and the entry stays stale.
+        context.land?.(undefined);
+        if (context.lockHeld) {
+          void releaseLock(this.client, this.keys.lock(context.resource), context.lockHeld).catch(() => {});
+        }
+        return this.pass('BYPASS');
       }
     }
     const budget = this.budget();

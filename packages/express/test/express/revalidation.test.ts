@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { ErrorCodes } from '@memwire/core';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
@@ -189,6 +190,71 @@ describe('the keep option', () => {
 
 describe.each(frameworks)('$name: stale-while-revalidate refreshes in the background', (framework) => {
   const SWR = 'max-age=1, stale-while-revalidate=30';
+
+  test('a refresh the application keys differently (a custom key reading a header) never stores under the original key', async () => {
+    const h = await harness(
+      framework,
+      memcached.address,
+      (app, cache) => {
+        app.get('/dash', cache, (req, res) => {
+          res.set('Cache-Control', SWR).send(`page of tenant ${req.get('x-tenant') ?? 'none'}`);
+        });
+      },
+      { key: (req) => `${req.originalUrl ?? '/'}?tenant=${String(req.headers['x-tenant'])}` },
+    );
+    onTestFinished(() => h.close());
+    const acme = { headers: { 'x-tenant': 'acme' } };
+    expect((await h.request('/dash', acme)).text).toBe('page of tenant acme');
+    await h.cache.settled();
+    await delay(1100);
+    expect((await h.request('/dash', acme)).headers['x-cache']).toBe('STALE');
+    await h.cache.settled();
+    // The refresh carried no X-Tenant: its page is another tenant's and must not be stored as acme's.
+    expect((await h.request('/dash', acme)).text).toBe('page of tenant acme');
+  });
+
+  test('a refresh trusted where the client is not (trust proxy) never stores the page it shaped', async () => {
+    let runs = 0;
+    const h = await harness(framework, memcached.address, (app, cache) => {
+      // Only the proxy at 127.0.0.1 is trusted; the clients below come from 127.0.0.2.
+      app.set('trust proxy', (address: string) => address === '127.0.0.1' || address === '::ffff:127.0.0.1');
+      app.get('/', cache, (req, res) => {
+        runs++;
+        const page = `<a href="https://${req.hostname}/login">log in</a> ip=${req.ip} run ${runs}`;
+        res.set('Cache-Control', SWR).send(page);
+      });
+    });
+    onTestFinished(() => h.close());
+    const port = Number(new URL(h.running.url).port);
+    const fromOutside = (headers: Record<string, string>) =>
+      new Promise<{ text: string; cache: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/', headers, localAddress: '127.0.0.2', agent: false },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              resolve({ text: Buffer.concat(chunks).toString(), cache: res.headers['x-cache'] as string }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await fromOutside({ host: 'shop.test' })).text).toContain('https://shop.test/login');
+    await h.cache.settled();
+    await delay(1100);
+    const attack = await fromOutside({ host: 'shop.test', 'x-forwarded-host': 'evil.example' });
+    expect(attack.cache).toBe('STALE');
+    await h.cache.settled();
+    const visitor = await fromOutside({ host: 'shop.test' });
+    expect(visitor.text).not.toContain('evil.example');
+    expect(visitor.text).toContain('https://shop.test/login');
+    // The refresh comes from the client's own address, so the application trusts it no more than
+    // the client: it is keyed as the client was, and refreshes the entry.
+    expect(visitor.text).toContain('ip=127.0.0.2 run 2');
+    expect(runs).toBe(2);
+  });
 
   test('every request in the window, the first included, gets the stale entry while one refresh runs', async () => {
     let runs = 0;
