@@ -11,14 +11,21 @@ export function writeServed(
   end: ServerResponse['end'] = res.end,
 ): void {
   res.statusCode = served.status;
-  for (const [name, value] of served.headers) res.setHeader(name, value);
+  setHeaders(res, served.headers);
   const send = end as (this: ServerResponse, body?: Buffer) => ServerResponse;
   send.call(res, served.body);
 }
 
 /** Sets header fields on a response that has not sent its head yet. */
 export function setHeaders(res: ServerResponse, headers: ReadonlyArray<readonly [string, string]>): void {
-  for (const [name, value] of headers) res.setHeader(name, value);
+  // Set-Cookie is the one field a list cannot join into one line (RFC 9110 §5.3): each value goes as
+  // a line of its own. Every other name comes once.
+  let cookies: string[] | undefined;
+  for (const [name, value] of headers) {
+    if (name === 'set-cookie') (cookies ??= []).push(value);
+    else res.setHeader(name, value);
+  }
+  if (cookies !== undefined) res.setHeader('set-cookie', cookies);
 }
 
 /** The header fields set on `res` so far, as single strings. */

@@ -61,6 +61,13 @@ interface FetchContext {
 /** A background refresh, from its start until its injected request reaches the cache. */
 type RefreshContext = Omit<FetchContext, 'request' | 'revalidation'> & { entry: StoredEntry };
 
+/** The Set-Cookie values of an origin's head, in order. */
+function setCookiesOf(head: OriginHead): string[] {
+  const value = head.headers['set-cookie'];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
 /** RFC 9110 §9.2.1: any other method, unknown ones included, is unsafe and may change the resource. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 /** RFC 5861 §4: the errors stale-if-error covers. */
@@ -526,7 +533,11 @@ export class HttpCache {
       body: entry.body,
     };
     const status: CacheStatus = 'REVALIDATED';
-    return { served: serveEntry(served, context.request, 0, status, this.statusHeader(status)), prepared };
+    const reply = serveEntry(served, context.request, 0, status, this.statusHeader(status));
+    // The 304's Set-Cookie (a session started, a cookie rotated) is this client's alone: it goes in
+    // its reply and never into the entry (a response setting a cookie is not stored at all).
+    reply.headers.push(...setCookiesOf(head).map((value): [string, string] => ['set-cookie', value]));
+    return { served: reply, prepared };
   }
 
   /** Keeps `promise` for {@link HttpCache.settled} until it ends. */

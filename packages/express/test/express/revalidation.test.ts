@@ -16,6 +16,40 @@ afterAll(async () => {
 const LAST_MODIFIED = 'Tue, 01 Dec 2026 10:00:00 GMT';
 
 describe.each(frameworks)('$name: revalidation of a stale entry', (framework) => {
+  test("a 304's Set-Cookie goes to the client it was meant for, never into the stored entry", async () => {
+    let sessions = 0;
+    const h = await harness(framework, memcached.address, (app, cache) => {
+      app.get('/news', cache, (req, res) => {
+        res.set({ 'Cache-Control': 'public, max-age=1', ETag: '"v1"' });
+        // A session started on this page, for a visitor without one (two cookies: both must arrive).
+        if (req.headers.cookie === undefined) {
+          sessions++;
+          res.cookie('sid', `s${sessions}`).cookie('seen', '1');
+        }
+        if (req.headers['if-none-match'] === '"v1"') res.status(304).end();
+        else res.send('news');
+      });
+    });
+    onTestFinished(() => h.close());
+    await h.request('/news', { headers: { cookie: 'sid=old' } });
+    await h.cache.settled();
+    await delay(1100);
+    const revalidated = await h.request('/news');
+    expect([revalidated.status, revalidated.text, revalidated.headers['x-cache']]).toEqual([
+      200,
+      'news',
+      'REVALIDATED',
+    ]);
+    expect(revalidated.headers['set-cookie']).toEqual([
+      expect.stringMatching(/^sid=s1;/),
+      expect.stringMatching(/^seen=1;/),
+    ]);
+    await h.cache.settled();
+    // Nobody else gets that visitor's session.
+    const other = await h.request('/news', { headers: { cookie: 'sid=mine' } });
+    expect(other.headers['set-cookie']).toBeUndefined();
+  });
+
   test('a stale entry with an ETag is revalidated: the 304 refreshes it and the client gets the stored body', async () => {
     const seen: Array<{ ifNoneMatch: string | undefined; status: number; body: unknown }> = [];
     let body = 'version 1';
