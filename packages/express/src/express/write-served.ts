@@ -20,12 +20,12 @@ export function writeServed(
 export function setHeaders(res: ServerResponse, headers: ReadonlyArray<readonly [string, string]>): void {
   // Set-Cookie is the one field a list cannot join into one line (RFC 9110 §5.3): each value goes as
   // a line of its own. Every other name comes once.
-  let cookies: string[] | undefined;
+  const cookies: string[] = [];
   for (const [name, value] of headers) {
-    if (name === 'set-cookie') (cookies ??= []).push(value);
+    if (name === 'set-cookie') cookies.push(value);
     else res.setHeader(name, value);
   }
-  if (cookies !== undefined) res.setHeader('set-cookie', cookies);
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
 }
 
 /** The header fields set on `res` so far, as single strings. */
