@@ -1,7 +1,7 @@
 export { type AppOrigin, appOrigin } from './express/app-origin.js';
 export { type Captured, type CaptureHooks, captureResponse } from './express/capture.js';
 export { capturedBytesHeld } from './express/capture-budget.js';
-export { expressRefresh } from './express/inject-refresh.js';
+export { expressRefresh, withoutInjectedAgent } from './express/inject-refresh.js';
 export { type ResponseCacheMiddleware, responseCache } from './express/middleware.js';
 export type { ResponseCacheOptions } from './express/options.js';
 export type { NextFunction, RequestLike, ResponseLike } from './express/types.js';

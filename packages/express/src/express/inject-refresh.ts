@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import inject from 'light-my-request';
 import type { RefreshRequest } from '../http/types.js';
 
@@ -42,7 +42,15 @@ export function expressRefresh(req: {
     inject(dispatch, {
       method: request.method,
       url: request.url,
-      headers: request.headers,
+      headers: withoutInjectedAgent(request.headers),
       ...(remoteAddress === undefined ? {} : { remoteAddress }),
     });
+}
+
+/**
+ * light-my-request adds `User-Agent: lightMyRequest` to a request that has none, unless the header is
+ * given as undefined: the refresh of a variant for requests without one must not become another.
+ */
+export function withoutInjectedAgent(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  return headers['user-agent'] === undefined ? { ...headers, 'user-agent': undefined } : headers;
 }

@@ -225,6 +225,27 @@ describe('the keep option', () => {
 describe.each(frameworks)('$name: stale-while-revalidate refreshes in the background', (framework) => {
   const SWR = 'max-age=1, stale-while-revalidate=30';
 
+  test('a refresh of a variant for requests without a User-Agent refreshes that variant', async () => {
+    let runs = 0;
+    const h = await harness(framework, memcached.address, (app, cache) => {
+      app.get('/ua', cache, (req, res) => {
+        runs++;
+        res
+          .set({ 'Cache-Control': SWR, Vary: 'User-Agent' })
+          .send(`run ${runs} for ${req.headers['user-agent'] ?? 'nobody'}`);
+      });
+    });
+    onTestFinished(() => h.close());
+    // Running.request sends no User-Agent.
+    expect((await h.request('/ua')).text).toBe('run 1 for nobody');
+    await h.cache.settled();
+    await delay(1100);
+    expect((await h.request('/ua')).headers['x-cache']).toBe('STALE');
+    await h.cache.settled();
+    const after = await h.request('/ua');
+    expect([after.headers['x-cache'], after.text]).toEqual(['HIT', 'run 2 for nobody']);
+  });
+
   test('a refresh the application keys differently (a custom key reading a header) never stores under the original key', async () => {
     const h = await harness(
       framework,

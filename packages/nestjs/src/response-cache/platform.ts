@@ -1,5 +1,5 @@
 import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { expressRefresh, headerSnapshot, type RefreshRequest } from '@memwire/express';
+import { expressRefresh, headerSnapshot, type RefreshRequest, withoutInjectedAgent } from '@memwire/express';
 import type { ExecutionContext } from '@nestjs/common';
 
 /** A request and its response as Node sees them, whichever HTTP platform Nest runs on. */
@@ -109,7 +109,15 @@ export function refreshOf(
   if (platformRequest instanceof IncomingMessage) return expressRefresh(platformRequest as { app?: unknown });
   const server = (platformRequest as { server?: { inject?: unknown } } | null)?.server;
   if (typeof server?.inject !== 'function') return undefined;
-  const inject = server.inject as (options: RefreshRequest) => Promise<unknown>;
+  const inject = server.inject as (options: RefreshRequest & { remoteAddress?: string }) => Promise<unknown>;
+  // From the client's own address (Fastify's trustProxy decides by it), with no User-Agent added.
+  const remoteAddress = (platformRequest as { raw?: { socket?: { remoteAddress?: unknown } } }).raw?.socket
+    ?.remoteAddress;
   return (request) =>
-    inject.call(server, { method: request.method, url: request.url, headers: request.headers });
+    inject.call(server, {
+      method: request.method,
+      url: request.url,
+      headers: withoutInjectedAgent(request.headers),
+      ...(typeof remoteAddress === 'string' ? { remoteAddress } : {}),
+    });
 }
