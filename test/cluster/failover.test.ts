@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,7 +11,7 @@ import {
   parseServerList,
   TimeoutError,
 } from '../../packages/core/src/index.js';
-import { type FakeServer, startFakeServer } from '../support/index.js';
+import { type FakeServer, type NodeScriptRun, runNodeScript, startFakeServer } from '../support/index.js';
 import {
   allSettleWithin,
   keysByServer,
@@ -269,30 +269,6 @@ describe('close()', () => {
 });
 
 /** Runs an ES module `script` in a child Node; resolves once it exits by itself, rejects after 5 s. */
-function runChild(
-  script: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  return new Promise((resolvePromise, reject) => {
-    const limit = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`the child did not exit by itself within 5 s; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 5000);
-    child.once('exit', (code) => {
-      clearTimeout(limit);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+function runChild(script: string, args: string[]): Promise<NodeScriptRun> {
+  return runNodeScript(script, { args, limitMs: 5000 });
 }

@@ -22,4 +22,5 @@ export {
   stopAllNutcracker,
 } from './nutcracker.js';
 export { type RecordingRelay, type RelayedConnection, startRecordingRelay } from './recording-relay.js';
+export { type NodeScriptOptions, type NodeScriptRun, runNodeScript } from './run-node-script.js';
 export { createTestCertificates, type TestCertificates } from './tls.js';

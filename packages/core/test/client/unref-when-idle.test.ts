@@ -1,9 +1,15 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { type MemcachedServer, startFakeServer, startMemcached } from '../../../../test/support/index.js';
+import {
+  type MemcachedServer,
+  type NodeScriptRun,
+  runNodeScript,
+  startFakeServer,
+  startMemcached,
+} from '../../../../test/support/index.js';
 
 const coreDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = join(coreDir, 'dist/index.mjs');
@@ -24,36 +30,11 @@ afterAll(async () => {
 });
 
 /** Runs `body` in a child Node with `createClient` in scope; resolves once it exits by itself. */
-function runChild(
-  body: string,
-  servers: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runChild(body: string, servers: string): Promise<NodeScriptRun> {
   const script = `const { createClient } = await import(${JSON.stringify(pathToFileURL(dist).href)});
 const client = createClient({ servers: process.argv.at(-1), env: {}, commandTimeout: 5000, unrefWhenIdle: true });
 ${body}`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, servers], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  return new Promise((resolvePromise, reject) => {
-    // Not a timing assertion: only a bound on a process that would otherwise never end.
-    const limit = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`the child did not exit by itself within 10 s; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 10_000);
-    child.once('exit', (code) => {
-      clearTimeout(limit);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return runNodeScript(script, { args: [servers] });
 }
 
 describe('unrefWhenIdle', () => {

@@ -1,9 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
+import {
+  type MemcachedServer,
+  type NodeScriptRun,
+  runNodeScript,
+  startMemcached,
+} from '../../../../test/support/index.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = join(packageDir, 'dist/index.mjs');
@@ -49,33 +54,8 @@ console.log(JSON.stringify({ statuses }));
 `;
 
 /** Runs the app in a child Node; resolves once it exits by itself (rejects if it has not within 10 s). */
-function runApp(
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', APP, memcached.address], {
-    cwd: packageDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  return new Promise((resolvePromise, reject) => {
-    // Not a timing assertion: only a bound on a process that would otherwise never end.
-    const limit = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`the app did not exit by itself within 10 s; stdout: ${stdout}; stderr: ${stderr}`));
-    }, 10_000);
-    child.once('exit', (code) => {
-      clearTimeout(limit);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+function runApp(env: Record<string, string> = {}): Promise<NodeScriptRun> {
+  return runNodeScript(APP, { args: [memcached.address], cwd: packageDir, env });
 }
 
 describe('a router that made its own client', () => {
