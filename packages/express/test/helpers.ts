@@ -37,6 +37,37 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** The options of {@link requestAt}: those of `Running.request`, and the local address to send from. */
+export type RequestOptions = NonNullable<Parameters<Running['request']>[1]> & { localAddress?: string };
+
+/** One plain HTTP/1.1 request to 127.0.0.1:`port` (no decompression, no keep-alive). */
+export function requestAt(port: number, path: string, options: RequestOptions = {}): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        localAddress: options.localAddress,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
 /** Serves `app` on a free loopback port; `request` speaks plain HTTP/1.1 (no decompression, no keep-alive). */
 export async function serve(app: Express): Promise<Running> {
   const server: Server = await new Promise((resolve) => {
@@ -45,35 +76,7 @@ export async function serve(app: Express): Promise<Running> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    request: (path, options = {}) =>
-      new Promise<Reply>((resolve, reject) => {
-        const req = httpRequest(
-          {
-            host: '127.0.0.1',
-            port,
-            path,
-            method: options.method ?? 'GET',
-            headers: options.headers,
-            agent: false,
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => {
-              const body = Buffer.concat(chunks);
-              resolve({
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                body,
-                text: body.toString('utf8'),
-              });
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(options.body);
-      }),
+    request: (path, options = {}) => requestAt(port, path, options),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

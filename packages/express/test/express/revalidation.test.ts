@@ -1,9 +1,8 @@
-import { request as httpRequest } from 'node:http';
 import { ErrorCodes } from '@memwire/core';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
 import { responseCache } from '../../src/index.js';
-import { cacheClient, delay, frameworks, harness, serve, uniquePrefix } from '../helpers.js';
+import { cacheClient, delay, frameworks, harness, requestAt, serve, uniquePrefix } from '../helpers.js';
 
 let memcached: MemcachedServer;
 beforeAll(async () => {
@@ -281,21 +280,10 @@ describe.each(frameworks)('$name: stale-while-revalidate refreshes in the backgr
     });
     onTestFinished(() => h.close());
     const port = Number(new URL(h.running.url).port);
-    const fromOutside = (headers: Record<string, string>) =>
-      new Promise<{ text: string; cache: string | undefined }>((resolve, reject) => {
-        const req = httpRequest(
-          { host: '127.0.0.1', port, path: '/', headers, localAddress: '127.0.0.2', agent: false },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              resolve({ text: Buffer.concat(chunks).toString(), cache: res.headers['x-cache'] as string }),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end();
-      });
+    const fromOutside = async (headers: Record<string, string>) => {
+      const reply = await requestAt(port, '/', { headers, localAddress: '127.0.0.2' });
+      return { text: reply.text, cache: reply.headers['x-cache'] };
+    };
     expect((await fromOutside({ host: 'shop.test' })).text).toContain('https://shop.test/login');
     await h.cache.settled();
     await delay(1100);

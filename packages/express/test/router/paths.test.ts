@@ -1,10 +1,10 @@
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Client, createClient } from '@memwire/core';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
 import { type CacheRouter, cacheRouter } from '../../src/index.js';
-import { frameworks, type Running, serve } from '../helpers.js';
+import { frameworks, type Running, requestAt, serve } from '../helpers.js';
 
 /**
  * The router reads the path as it was sent: no dot-segment is resolved (WHATWG URL parsing turns
@@ -164,34 +164,4 @@ function wrap(port: number): Running {
     request: (path, options) => requestAt(port, path, options),
     close: async () => {},
   };
-}
-
-function requestAt(
-  port: number,
-  path: string,
-  options: Parameters<Running['request']>[1] = {},
-): ReturnType<Running['request']> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
 }
