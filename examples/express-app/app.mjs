@@ -8,7 +8,8 @@
 //   POST /sale           lowers every price, then invalidates the tag: every product page is rebuilt
 //   /cache/:key          memcached as a REST API (GET, PUT, DELETE), behind the X-Api-Key header
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cacheRouter, responseCache } from '@memwire/express';
+import { responseCache } from '@memwire/express';
+import { cacheRouter } from '@memwire/rest';
 import express from 'express';
 
 /** Seconds a response that states no freshness of its own is kept. */

@@ -9,8 +9,16 @@
 import * as cli from '@memwire/cli';
 import * as core from '@memwire/core';
 import * as express from '@memwire/express';
+import * as httpCache from '@memwire/http-cache';
 import * as keyv from '@memwire/keyv';
+import * as rest from '@memwire/rest';
 
 const client: core.Client = core.createClient({ servers: '127.0.0.1:11211' });
-export const uses = [cli.main, express.HttpCache, keyv.KeyvMemwire];
+export const uses = [
+  cli.main,
+  express.responseCache,
+  httpCache.HttpCache,
+  keyv.KeyvMemwire,
+  rest.cacheRouter,
+];
 export const ready: Promise<boolean> = client.set('key', 'value');

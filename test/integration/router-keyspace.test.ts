@@ -4,7 +4,8 @@ import { createMemwireCache } from '@memwire/cache-manager';
 import { createKeyv } from '@memwire/keyv';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { cacheRouter, responseCache } from '../../packages/express/src/index.js';
+import { responseCache } from '../../packages/express/src/index.js';
+import { cacheRouter } from '../../packages/rest/src/index.js';
 import { type MemcachedServer, startMemcached, startRecordingRelay } from '../support/index.js';
 
 /**

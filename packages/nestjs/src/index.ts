@@ -1,6 +1,6 @@
 export { createMemwireCache, type MemwireStore, memwireStore } from '@memwire/cache-manager';
 export type { Client, ClientOptions } from '@memwire/core';
-export type { HttpCacheOptions } from '@memwire/express';
+export type { HttpCacheOptions } from '@memwire/http-cache';
 export { createKeyv, KeyvMemwire } from '@memwire/keyv';
 export {
   MEMWIRE_PING_DEFAULTS,

@@ -1,5 +1,5 @@
 import type { ClientOptions, Value } from '@memwire/core';
-import type { HttpCacheOptions } from '@memwire/express';
+import type { HttpCacheOptions } from '@memwire/http-cache';
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 
 /**

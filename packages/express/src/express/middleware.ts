@@ -1,14 +1,17 @@
 import { createClient, DEFAULT_OPTIONS, rawCodec } from '@memwire/core';
-import type { CacheClient } from '../http/client.js';
-import type { Exchange } from '../http/exchange.js';
-import { HttpCache } from '../http/http-cache.js';
-import type { CacheRequest, OriginResponse } from '../http/types.js';
-import { appOrigin } from './app-origin.js';
-import { type Captured, captureResponse } from './capture.js';
-import { expressRefresh } from './inject-refresh.js';
+import {
+  appOrigin,
+  type CacheClient,
+  type CacheRequest,
+  expressRefresh,
+  HttpCache,
+  headerSnapshot,
+  localTags,
+  runExchange,
+  unsentFields,
+} from '@memwire/http-cache';
 import type { ResponseCacheOptions } from './options.js';
 import type { NextFunction, RequestLike, ResponseLike } from './types.js';
-import { headerSnapshot, removeOnHead, setHeaders, writeServed } from './write-served.js';
 
 /** The middleware, with the cache's controls. */
 export interface ResponseCacheMiddleware {
@@ -51,13 +54,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   const commandTimeout =
     options.commandTimeout ?? options.memcached?.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout;
   const cache = new HttpCache(client, { ...options, commandTimeout });
-  const tagHeader = cache.config.tagHeader.toLowerCase();
-  const { targetedCacheControl } = cache.config;
-  // Our own targeted field is for this cache only (RFC 9213 §2.1 lets a cache forward it; it has no reader beyond).
-  const notSent = [
-    tagHeader,
-    ...(targetedCacheControl === false ? [] : [targetedCacheControl.toLowerCase()]),
-  ];
+  const { tagHeader, notSent } = unsentFields(cache.config);
   const keyOf = options.key?.bind(options);
 
   const middleware = (req: RequestLike, res: ResponseLike, next: NextFunction): void => {
@@ -78,7 +75,17 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       return;
     }
     cache.begin(request).then(
-      (exchange) => proceed(exchange, req, res, next, tagHeader, notSent),
+      (exchange) => {
+        const io = {
+          request: req,
+          response: res,
+          headersSoFar: () => headerSnapshot(res),
+          tagHeader,
+          notSent,
+          moreTags: () => localTags(res.locals),
+        };
+        if (runExchange(exchange, io) === 'origin') next();
+      },
       () => next(),
     );
   };
@@ -93,95 +100,4 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     client,
     cache,
   });
-}
-
-function proceed(
-  exchange: Exchange,
-  req: RequestLike,
-  res: ResponseLike,
-  next: NextFunction,
-  tagHeader: string,
-  notSent: readonly string[],
-): void {
-  try {
-    // Installed before any capture, so inside it: the capture reads the head (and the cache decides
-    // on the targeted field) before these go.
-    for (const name of notSent) removeOnHead(res, name);
-  } catch {
-    // The cache never breaks a request.
-  }
-  if (exchange.kind === 'serve') {
-    try {
-      writeServed(res, exchange.response);
-    } catch {
-      if (!res.headersSent) next();
-    }
-    return;
-  }
-  try {
-    if (exchange.kind === 'fetch') {
-      // The cache's conditional request: the application sees a copy, the cache keeps the client's.
-      if (exchange.requestHeaders !== undefined) req.headers = exchange.requestHeaders;
-      fetchFromOrigin(exchange, res, tagHeader);
-    } else {
-      if (exchange.kind === 'invalidate') invalidateAfter(exchange, res);
-      setHeaders(res, exchange.headers);
-    }
-  } catch {
-    // The cache never breaks a request: on to the application.
-  }
-  next();
-}
-
-function fetchFromOrigin(
-  exchange: Extract<Exchange, { kind: 'fetch' }>,
-  res: ResponseLike,
-  tagHeader: string,
-): void {
-  let finished = false;
-  const finish = (response: OriginResponse | undefined): void => {
-    if (finished) return;
-    finished = true;
-    exchange.finish(response);
-  };
-  const inherited = headerSnapshot(res);
-  try {
-    setHeaders(res, exchange.headers);
-    captureResponse(res, {
-      maxBodySize: exchange.maxBodySize,
-      maxCaptureBytes: exchange.maxCaptureBytes,
-      tagHeader,
-      inherited,
-      holdEnd: false,
-      onHead: (head) => exchange.onHead({ ...head, inherited }),
-      onEnd: (captured: Captured) => {
-        const { head, body, tags, setCookie } = captured;
-        finish({ ...head, body, tags: [...tags, ...localTags(res)], setCookie, inherited });
-      },
-      onAbort: () => finish(undefined),
-    });
-  } catch (error) {
-    finish(undefined);
-    throw error;
-  }
-}
-
-function invalidateAfter(exchange: Extract<Exchange, { kind: 'invalidate' }>, res: ResponseLike): void {
-  captureResponse(res, {
-    maxBodySize: 0,
-    tagHeader: '',
-    inherited: new Map(),
-    holdEnd: true,
-    onHead: () => undefined,
-    onEnd: ({ head }) => exchange.finish(head),
-    onAbort: () => {},
-  });
-}
-
-/** Tags an application put in `res.locals.cacheTags` (a string or a list). */
-function localTags(res: ResponseLike): string[] {
-  const tags = res.locals?.['cacheTags'];
-  if (typeof tags === 'string') return [tags];
-  if (Array.isArray(tags)) return tags.filter((tag): tag is string => typeof tag === 'string');
-  return [];
 }

@@ -1,6 +1,5 @@
 import type { ClientOptions } from '@memwire/core';
-import type { CacheClient } from '../http/client.js';
-import type { HttpCacheOptions } from '../http/config.js';
+import type { CacheClient, HttpCacheOptions } from '@memwire/http-cache';
 import type { RequestLike } from './types.js';
 
 /**

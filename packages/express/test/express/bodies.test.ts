@@ -8,7 +8,7 @@ import compression from 'compression';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
-import { decodeRecord } from '../../src/http/entry-format.js';
+import { decodeRecord } from '../../../http-cache/src/store/entry-format.js';
 import type { ResponseCacheOptions } from '../../src/index.js';
 import { frameworks, harness, resourceOf } from '../helpers.js';
 

@@ -1,7 +1,12 @@
 import { compressedCodec, createClient, rawCodec } from '@memwire/core';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test, vi } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
-import { decodeRecord, type EntryMeta, encodeRecord, type VaryPointer } from '../../src/http/entry-format.js';
+import {
+  decodeRecord,
+  type EntryMeta,
+  encodeRecord,
+  type VaryPointer,
+} from '../../../http-cache/src/store/entry-format.js';
 import { responseCache } from '../../src/index.js';
 import { cacheClient, frameworks, harness, resourceOf, serve, uniquePrefix } from '../helpers.js';
 

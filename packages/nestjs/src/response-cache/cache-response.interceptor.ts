@@ -1,5 +1,5 @@
 import { ConfigError } from '@memwire/core';
-import { appOrigin, type CacheRequest } from '@memwire/express';
+import { appOrigin, type CacheRequest, unsentFields } from '@memwire/http-cache';
 import {
   type CallHandler,
   type ExecutionContext,
@@ -70,9 +70,7 @@ export class CacheResponseInterceptor implements NestInterceptor {
       return next.handle();
     }
     const cache = responseCache.cacheFor(options.ttl);
-    const tagHeader = cache.config.tagHeader.toLowerCase();
-    const { targetedCacheControl } = cache.config;
-    const ownTargeted = targetedCacheControl === false ? undefined : targetedCacheControl.toLowerCase();
+    const { tagHeader, notSent } = unsentFields(cache.config);
     const nestReplies = nestWillReply(context);
     return from(cache.begin(request)).pipe(
       mergeMap((decision) =>
@@ -81,8 +79,8 @@ export class CacheResponseInterceptor implements NestInterceptor {
           handle: () => next.handle(),
           nestReplies,
           tagHeader,
+          notSent,
           routeTags,
-          ownTargeted,
         }),
       ),
     );

@@ -7,7 +7,7 @@ import {
   type Outcome,
   type WriteOptions,
 } from '@memwire/core';
-import type { CacheClient } from '@memwire/express';
+import type { CacheClient } from '@memwire/http-cache';
 
 type BytesClient = Client<string | Uint8Array, Buffer>;
 

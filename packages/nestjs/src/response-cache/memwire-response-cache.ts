@@ -1,5 +1,5 @@
 import { createClient, DEFAULT_OPTIONS, rawCodec } from '@memwire/core';
-import { HttpCache, type HttpCacheOptions } from '@memwire/express';
+import { HttpCache, type HttpCacheOptions } from '@memwire/http-cache';
 import type { MemwireClientOptions } from '../options.js';
 import { LazyCacheClient } from './lazy-client.js';
 

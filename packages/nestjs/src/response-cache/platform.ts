@@ -1,5 +1,10 @@
 import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { expressRefresh, headerSnapshot, type RefreshRequest, withoutInjectedAgent } from '@memwire/express';
+import {
+  expressRefresh,
+  headerSnapshot,
+  type RefreshRequest,
+  withoutInjectedAgent,
+} from '@memwire/http-cache';
 import type { ExecutionContext } from '@nestjs/common';
 
 /** A request and its response as Node sees them, whichever HTTP platform Nest runs on. */

@@ -1,0 +1,3 @@
+export { HttpError, RouterErrorCodes } from './http-errors.js';
+export { CACHE_ROUTER_DEFAULTS, type CacheRouterOptions } from './options.js';
+export { type CacheRouter, cacheRouter, type NextFunction } from './router.js';
