@@ -1,6 +1,6 @@
-// Benchmarks @memwire/express's response cache with autocannon against one Express 5 app, all routes
-// in one run: a cached hit, the same route uncached, a static route sending the same body, and
-// apicache's in-memory hit. It asserts nothing; see bench/README.md ("Express") for how to read it.
+// Benchmarks the response cache with autocannon on one Express 5 app and one Fastify 5 app, all routes
+// in one run: a cached hit, the same route uncached, a static route sending the same body (per
+// framework), and apicache's in-memory hit. It asserts nothing; see bench/README.md ("Express") for how to read it.
 //
 //   npm run bench:express                 # builds, then: node bench/express.mjs
 //   node bench/express.mjs --quick        # one round of 3 s per route instead of three of 10
@@ -21,11 +21,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const ROUTES = [
-  { path: '/static', label: 'static route (res.send of the same body)' },
-  { path: '/cached', label: '@memwire/express hit (memcached)' },
-  { path: '/apicache', label: 'apicache 1.6 hit (in-memory)' },
-  { path: '/uncached', label: 'same route, uncached' },
+  { app: 'express', path: '/static', label: 'Express: static route (res.send of the same body)' },
+  { app: 'express', path: '/cached', label: '@memwire/express hit (memcached)' },
+  { app: 'express', path: '/apicache', label: 'apicache 1.6 hit (in-memory)' },
+  { app: 'express', path: '/uncached', label: 'Express: same route, uncached' },
+  { app: 'fastify', path: '/static', label: 'Fastify 5: static route (reply.send of the same body)' },
+  { app: 'fastify', path: '/cached', label: '@memwire/fastify hit (memcached)' },
+  { app: 'fastify', path: '/uncached', label: 'Fastify 5: same route, uncached' },
 ];
+// @fastify/caching has no row: it stores no response bodies (it sets Cache-Control and answers
+// If-None-Match from an ETag cache), so it has no cached hit to compare with.
 
 if (process.argv.includes('--serve')) await serveApp();
 else await main();
@@ -59,12 +64,34 @@ async function serveApp() {
   app.get('/cached', cache, origin);
   app.get('/uncached', origin);
   app.get('/apicache', apicache.options({ debug: false }).middleware('1 hour'), origin);
-  const server = app.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  const { default: Fastify } = await import('fastify');
+  const { responseCache: fastifyCache } = await import('../packages/fastify/dist/index.mjs');
+  const fastify = Fastify();
+  fastify.get('/static', (_request, reply) => reply.type('application/json').send(staticBody));
+  const fastifyOrigin = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    return products();
+  };
+  fastify.get('/uncached', fastifyOrigin);
+  // In a context of its own: the plugin (fastify-plugin) covers every route where it is registered.
+  await fastify.register(async (cached) => {
+    await cached.register(fastifyCache, {
+      memcached: { servers, env: {} },
+      keyPrefix: 'bench-fastify:',
+      ttl: 3600,
+    });
+    cached.get('/cached', fastifyOrigin);
+  });
+  await fastify.listen({ port: 0, host: '127.0.0.1' });
+  const server = app.listen(0, '127.0.0.1', () =>
+    process.send({ ports: { express: server.address().port, fastify: fastify.server.address().port } }),
+  );
   process.on('message', async (message) => {
     if (message !== 'stop') return;
     server.close();
     server.closeAllConnections();
     await cache.close();
+    await fastify.close();
     apicache.clear();
     process.exit(0);
   });
@@ -101,34 +128,36 @@ async function main() {
     app = fork(fileURLToPath(import.meta.url), ['--serve'], {
       env: { ...process.env, MEMWIRE_BENCH_SERVERS: `127.0.0.1:${memcached.port}` },
     });
-    const [{ port }] = await once(app, 'message');
-    const base = `http://127.0.0.1:${port}`;
-    for (const { path } of ROUTES) {
-      const check = await fetch(base + path);
-      if (check.status !== 200) throw new Error(`${path} answered ${check.status}`);
+    const [{ ports }] = await once(app, 'message');
+    const url = (route) => `http://127.0.0.1:${ports[route.app]}${route.path}`;
+    for (const route of ROUTES) {
+      const check = await fetch(url(route));
+      if (check.status !== 200) throw new Error(`${route.app} ${route.path} answered ${check.status}`);
       await check.arrayBuffer();
     }
-    const hit = await fetch(`${base}/cached`);
-    if (hit.headers.get('x-cache') !== 'HIT')
-      throw new Error(`/cached is not a hit: ${hit.headers.get('x-cache')}`);
-    await hit.arrayBuffer();
+    for (const route of ROUTES.filter((r) => r.path === '/cached')) {
+      const hit = await fetch(url(route));
+      if (hit.headers.get('x-cache') !== 'HIT')
+        throw new Error(`${route.app} /cached is not a hit: ${hit.headers.get('x-cache')}`);
+      await hit.arrayBuffer();
+    }
 
-    const samples = new Map(ROUTES.map(({ path }) => [path, []]));
+    const samples = new Map(ROUTES.map((route) => [route, []]));
     for (let round = 1; round <= rounds; round++) {
       for (const route of ROUTES) {
         log(
-          `round ${round}/${rounds} ${route.path}: warm-up ${warmup} s, then ${duration} s, ${connections} connections`,
+          `round ${round}/${rounds} ${route.app} ${route.path}: warm-up ${warmup} s, then ${duration} s, ${connections} connections`,
         );
-        await run(autocannon, { url: base + route.path, connections, duration: warmup });
-        const result = await run(autocannon, { url: base + route.path, connections, duration });
+        await run(autocannon, { url: url(route), connections, duration: warmup });
+        const result = await run(autocannon, { url: url(route), connections, duration });
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(`${route.path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
         }
-        samples.get(route.path).push(result);
+        samples.get(route).push(result);
       }
     }
     const results = ROUTES.map((route) => {
-      const sorted = samples.get(route.path).sort((a, b) => a.requests.average - b.requests.average);
+      const sorted = samples.get(route).sort((a, b) => a.requests.average - b.requests.average);
       const median = sorted[Math.floor(sorted.length / 2)];
       return {
         ...route,
@@ -139,7 +168,9 @@ async function main() {
         throughputMBps: Math.round((median.throughput.average / 1e6) * 10) / 10,
       };
     });
-    const staticRate = results[0].requestsPerSecond;
+    const staticRates = Object.fromEntries(
+      results.filter((r) => r.path === '/static').map((r) => [r.app, r.requestsPerSecond]),
+    );
     const report = {
       date: new Date().toISOString().slice(0, 10),
       machine: `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
@@ -149,7 +180,8 @@ async function main() {
       rounds,
       results: results.map((r) => ({
         ...r,
-        vsStatic: Math.round((r.requestsPerSecond / staticRate) * 100) / 100,
+        // Against the static route of the same framework.
+        vsStatic: Math.round((r.requestsPerSecond / staticRates[r.app]) * 100) / 100,
       })),
     };
     if (args.json) {
