@@ -13,6 +13,8 @@ export interface NodeScriptOptions {
   cwd?: string | undefined;
   /** Added to a bare environment holding PATH only. */
   env?: Record<string, string> | undefined;
+  /** The Node binary to run it on. @default the Node running the tests */
+  node?: string | undefined;
   /** Longest wait for the process to exit by itself, in ms. @default 10000 */
   limitMs?: number | undefined;
 }
@@ -24,11 +26,15 @@ export interface NodeScriptOptions {
  */
 export function runNodeScript(script: string, options: NodeScriptOptions = {}): Promise<NodeScriptRun> {
   const limitMs = options.limitMs ?? 10_000;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '', ...options.env },
-  });
+  const child = spawn(
+    options.node ?? process.execPath,
+    ['--input-type=module', '-e', script, ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', ...options.env },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => {

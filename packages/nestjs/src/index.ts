@@ -1,7 +1,6 @@
-export { createMemwireCache, type MemwireStore, memwireStore } from '@memwire/cache-manager';
+// The recipes for @nestjs/cache-manager (createKeyv, memwireStore, …) are in `@memwire/nestjs/recipes`.
 export type { Client, ClientOptions } from '@memwire/core';
 export type { HttpCacheOptions } from '@memwire/http-cache';
-export { createKeyv, KeyvMemwire } from '@memwire/keyv';
 export {
   MEMWIRE_PING_DEFAULTS,
   MemwireHealthIndicator,

@@ -5,7 +5,8 @@ import { Controller, Get, Param, UseInterceptors } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../test/support/index.js';
-import { createKeyv, getMemwireToken, KeyvMemwire, MemwireModule } from '../src/index.js';
+import { getMemwireToken, MemwireModule } from '../src/index.js';
+import { createKeyv, KeyvMemwire } from '../src/recipes.js';
 import { startApp, uniquePrefix } from './helpers.js';
 
 let memcached: MemcachedServer;

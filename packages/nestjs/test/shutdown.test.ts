@@ -12,6 +12,7 @@ import {
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(packageDir, 'dist/index.mjs');
+const recipes = join(packageDir, 'dist/recipes.mjs');
 
 let memcached: MemcachedServer;
 beforeAll(async () => {
@@ -40,8 +41,9 @@ import { NestFactory } from '@nestjs/core';
 import { CacheInterceptor, CacheModule } from '@nestjs/cache-manager';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import {
-  CacheResponse, createKeyv, getMemwireToken, MemwireHealthIndicator, MemwireModule,
+  CacheResponse, getMemwireToken, MemwireHealthIndicator, MemwireModule,
 } from ${JSON.stringify(pathToFileURL(dist).href)};
+import { createKeyv } from ${JSON.stringify(pathToFileURL(recipes).href)};
 
 const servers = process.argv.at(-1);
 

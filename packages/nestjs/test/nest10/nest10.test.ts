@@ -25,8 +25,8 @@ import {
   MemwireHealthIndicator,
   MemwireModule,
   type MemwireResponseCache,
-  memwireStore,
 } from '../../src/index.js';
+import { memwireStore } from '../../src/recipes.js';
 import { startApp, uniquePrefix } from '../helpers.js';
 
 let memcached: MemcachedServer;
