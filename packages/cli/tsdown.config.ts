@@ -1,24 +1,9 @@
 import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
 export default defineConfig([
-  {
-    // The library: runDoctor() and main(), for programs that embed the checks.
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    clean: true,
-  },
-  {
-    // The `memwire` binary: ESM only, shebang kept and made executable by tsdown.
-    entry: ['src/cli.ts'],
-    format: ['esm'],
-    dts: false,
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    clean: true,
-  },
+  // The library: runDoctor() and main(), for programs that embed the checks.
+  packageBuild(),
+  // The `memwire` binary: ESM only, shebang kept and made executable by tsdown.
+  packageBuild({ entry: ['src/cli.ts'], format: ['esm'], dts: false }),
 ]);

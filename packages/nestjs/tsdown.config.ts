@@ -1,11 +1,5 @@
 import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/recipes.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  platform: 'node',
-  target: 'node20',
-  sourcemap: true,
-  clean: true,
-});
+// Two entries: the recipes are a subpath of their own, so the main entry needs no cache-manager.
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/recipes.ts'] }));

@@ -1,5 +1,4 @@
-import type { ClientOptions } from '@memwire/core';
-import type { CacheClient, HttpCacheOptions } from '@memwire/http-cache';
+import type { CacheLocationOptions, HttpCacheOptions } from '@memwire/http-cache';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -7,17 +6,7 @@ import type { FastifyRequest } from 'fastify';
  * with its default in `HTTP_CACHE_DEFAULTS`), and where the cache lives. The same as
  * `@memwire/express`'s, but `key` reads a Fastify request.
  */
-export interface FastifyResponseCacheOptions extends HttpCacheOptions {
-  /**
-   * The memwire client to store responses with; create it with `hashLongKeys: true`. You close it.
-   * @default a client the plugin creates from `memcached` and closes when Fastify closes
-   */
-  client?: CacheClient | undefined;
-  /**
-   * Options of the client the plugin creates when `client` is not given (it adds `hashLongKeys: true`
-   * and the raw codec). @default {} (the environment's `MEMCACHE_*`, else 127.0.0.1:11211)
-   */
-  memcached?: Omit<ClientOptions, 'codec' | 'hashLongKeys'> | undefined;
+export interface FastifyResponseCacheOptions extends HttpCacheOptions, CacheLocationOptions {
   /**
    * The resource a request names, instead of its normalised path and query (scheme, host, method and
    * varied values are still added). @default the request's path and query (`request.url`), normalised

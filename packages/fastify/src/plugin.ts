@@ -1,13 +1,12 @@
-import { createClient, DEFAULT_OPTIONS, rawCodec } from '@memwire/core';
 import {
+  adapterCache,
   appOrigin,
   type CacheClient,
   type CacheRequest,
   type Exchange,
-  HttpCache,
+  type HttpCache,
   runExchange,
   type ServedResponse,
-  unsentFields,
   withoutInjectedAgent,
   writeServed,
 } from '@memwire/http-cache';
@@ -39,15 +38,7 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginAsync<FastifyResponseCacheOptions> = async (app, options) => {
-  const owned =
-    options.client === undefined
-      ? createClient({ ...options.memcached, hashLongKeys: true, codec: rawCodec })
-      : undefined;
-  const client: CacheClient = options.client ?? owned!;
-  const commandTimeout =
-    options.commandTimeout ?? options.memcached?.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout;
-  const cache = new HttpCache(client, { ...options, commandTimeout });
-  const { tagHeader, notSent } = unsentFields(cache.config);
+  const { cache, client, tagHeader, notSent, close } = adapterCache(options);
   const keyOf = options.key?.bind(options);
 
   app.decorate('responseCache', {
@@ -79,10 +70,7 @@ const plugin: FastifyPluginAsync<FastifyResponseCacheOptions> = async (app, opti
     if (answered === 'served') return reply;
   });
 
-  app.addHook('onClose', async () => {
-    await cache.settled();
-    await owned?.close();
-  });
+  app.addHook('onClose', close);
 
   async function begin(request: FastifyRequest): Promise<Exchange | undefined> {
     let cacheRequest: CacheRequest;

@@ -4,6 +4,7 @@ export type { CacheClient } from './client.js';
 export { HTTP_CACHE_DEFAULTS, type HttpCacheOptions, unsentFields } from './config.js';
 export type { Exchange } from './engine/exchange.js';
 export { HttpCache } from './engine/http-cache.js';
+export { type AdapterCache, adapterCache, type CacheLocationOptions } from './node/adapter-cache.js';
 export { type AppOrigin, appOrigin } from './node/app-origin.js';
 export { type Captured, type CaptureHooks, captureResponse } from './node/capture.js';
 export { capturedBytesHeld } from './node/capture-budget.js';

@@ -1,14 +1,13 @@
-import { createClient, DEFAULT_OPTIONS, rawCodec } from '@memwire/core';
 import {
+  adapterCache,
   appOrigin,
   type CacheClient,
   type CacheRequest,
   expressRefresh,
-  HttpCache,
+  type HttpCache,
   headerSnapshot,
   localTags,
   runExchange,
-  unsentFields,
 } from '@memwire/http-cache';
 import type { ResponseCacheOptions } from './options.js';
 import type { NextFunction, RequestLike, ResponseLike } from './types.js';
@@ -46,15 +45,7 @@ export interface ResponseCacheMiddleware {
  * app.post('/products/:id', cache, updateProduct); // a 2xx invalidates /products/:id
  */
 export function responseCache(options: ResponseCacheOptions = {}): ResponseCacheMiddleware {
-  const owned =
-    options.client === undefined
-      ? createClient({ ...options.memcached, hashLongKeys: true, codec: rawCodec })
-      : undefined;
-  const client: CacheClient = options.client ?? owned!;
-  const commandTimeout =
-    options.commandTimeout ?? options.memcached?.commandTimeout ?? DEFAULT_OPTIONS.commandTimeout;
-  const cache = new HttpCache(client, { ...options, commandTimeout });
-  const { tagHeader, notSent } = unsentFields(cache.config);
+  const { cache, client, tagHeader, notSent, close } = adapterCache(options);
   const keyOf = options.key?.bind(options);
 
   const middleware = (req: RequestLike, res: ResponseLike, next: NextFunction): void => {
@@ -93,10 +84,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     invalidate: (url: string) => cache.invalidate(url),
     invalidateTags: (tags: string | Iterable<string>) => cache.invalidateTags(tags),
     settled: () => cache.settled(),
-    close: async () => {
-      await cache.settled();
-      await owned?.close();
-    },
+    close,
     client,
     cache,
   });
