@@ -6,6 +6,7 @@ import {
   type ResolvedConfig,
   resolveConfig,
   type ServerAddress,
+  serverOptionsFrom,
   type Value,
 } from '@memwire/core';
 import { UsageError } from './exit-codes.js';
@@ -68,30 +69,11 @@ export function describeServer(server: ServerAddress): string {
  * so `doctor` and `stats` can report every server on its own: one dead server must not hide the rest.
  */
 export function clientPerServer(config: ResolvedConfig<Value, Value>): Map<string, Client> {
-  const credentials = config.credentials;
   const clients = new Map<string, Client>();
   for (const server of config.servers) {
     const address = formatAddress(server);
     if (clients.has(address)) continue;
-    const options: ClientOptions<Value> = {
-      env: false,
-      servers: [{ host: server.host, port: server.port }],
-      authDialect: config.authDialect,
-      tls: config.tls ?? false,
-      connectTimeout: config.connectTimeout,
-      commandTimeout: config.commandTimeout,
-      poolSize: 1,
-    };
-    if (credentials?.kind === 'password') {
-      options.username = credentials.username;
-      options.password = credentials.password;
-    } else if (credentials?.kind === 'ironcache') {
-      options.ironcache = {
-        token: credentials.token,
-        projectId: credentials.projectId,
-        cacheName: credentials.cacheName,
-      };
-    }
+    const options = serverOptionsFrom(config, server);
     clients.set(address, createClient(options));
   }
   return clients;

@@ -50,6 +50,7 @@ export {
   type ServerAddress,
   type ServerAddressInput,
 } from './config/server-address.js';
+export { serverOptionsFrom } from './config/server-options.js';
 export { parseMemcacheUrl } from './config/url.js';
 export * from './errors.js';
 export type { CasToken, ValueWithCas } from './get-sinks.js';

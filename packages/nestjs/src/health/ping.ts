@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ClientOptions, createClient, type ResolvedConfig, type Value } from '@memwire/core';
+import { createClient, type ResolvedConfig, serverOptionsFrom } from '@memwire/core';
 
 /** One server's answer to a health ping. */
 export interface MemwireServerHealth {
@@ -25,7 +25,14 @@ export async function pingServer(
   config: ResolvedConfig<unknown, unknown>,
   timeout: number,
 ): Promise<MemwireServerHealth> {
-  const client = createClient(pingOptions(address, config, timeout));
+  // The application client's settings for the server, with the ping's timeout bounding the whole
+  // call: the core counts `commandTimeout` from the call, connect included.
+  const client = createClient(
+    serverOptionsFrom(config, address, {
+      connectTimeout: Math.min(config.connectTimeout, timeout),
+      commandTimeout: timeout,
+    }),
+  );
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
   try {
@@ -48,30 +55,4 @@ export async function pingServer(
   } finally {
     await client.close();
   }
-}
-
-/**
- * The application client's settings for one server (credentials, TLS, dialect), with the ping's
- * timeout bounding the whole call: the core counts `commandTimeout` from the call, connect included.
- */
-function pingOptions(address: string, config: ResolvedConfig<unknown, unknown>, timeout: number) {
-  const options: ClientOptions<Value> = {
-    env: false,
-    servers: address,
-    authDialect: config.authDialect,
-    tls: config.tls ?? false,
-    proxy: config.proxy,
-    connectTimeout: Math.min(config.connectTimeout, timeout),
-    commandTimeout: timeout,
-    poolSize: 1,
-  };
-  const credentials = config.credentials;
-  if (credentials?.kind === 'password') {
-    options.username = credentials.username;
-    options.password = credentials.password;
-  } else if (credentials?.kind === 'ironcache') {
-    const { token, projectId, cacheName } = credentials;
-    options.ironcache = { token, projectId, cacheName };
-  }
-  return options;
 }
