@@ -1,45 +1,15 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { onTestFinished } from 'vitest';
+import { type Reply, type RequestOptions, requestAt } from '../../../test/support/http.js';
 
-export interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  text: string;
-}
-
-export type RequestOptions = { method?: string; headers?: Record<string, string>; body?: string };
+export type { Reply, RequestOptions } from '../../../test/support/http.js';
 
 /** Plain HTTP/1.1 to `base` (no keep-alive, no decompression), so a closed app has no client left. */
 export function requestTo(base: string) {
-  const { hostname, port } = new URL(base);
-  return (path: string, options: RequestOptions = {}): Promise<Reply> =>
-    new Promise<Reply>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: hostname,
-          port,
-          path,
-          method: options.method ?? 'GET',
-          headers: options.headers,
-          agent: false,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const body = Buffer.concat(chunks);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(options.body);
-    });
+  const port = Number(new URL(base).port);
+  return (path: string, options: RequestOptions = {}): Promise<Reply> => requestAt(port, path, options);
 }
 
 export interface RunningApp {

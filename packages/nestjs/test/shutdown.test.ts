@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ensureBuilt } from '../../../test/support/ensure-built.js';
 import {
   type MemcachedServer,
   type NodeScriptRun,
@@ -16,13 +15,7 @@ const recipes = join(packageDir, 'dist/recipes.mjs');
 
 let memcached: MemcachedServer;
 beforeAll(async () => {
-  // CI builds before running vitest; a local run without a build gets one here.
-  if (!existsSync(dist)) {
-    execFileSync(process.execPath, [resolve(packageDir, '../../node_modules/tsdown/dist/run.mjs')], {
-      cwd: packageDir,
-      stdio: 'ignore',
-    });
-  }
+  ensureBuilt(packageDir);
   memcached = await startMemcached();
 }, 60_000);
 afterAll(async () => {

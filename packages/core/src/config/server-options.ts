@@ -1,5 +1,5 @@
-import type { ClientOptions } from './options.js';
 import type { Value } from '../codec/default-codec.js';
+import type { ClientOptions } from './options.js';
 import type { ResolvedConfig } from './resolve.js';
 import { formatAddress, type ServerAddress } from './server-address.js';
 
