@@ -1,3 +1,5 @@
+import { gunzipSync } from 'node:zlib';
+import compress from '@fastify/compress';
 import fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { delay, uniquePrefix } from '../../../test/support/http.js';
@@ -65,6 +67,29 @@ describe('Fastify glue', () => {
     await a.responseCache.settled();
     const fresh = await a.inject('/prices');
     expect([fresh.body, fresh.headers['x-cache']]).toEqual(['v2', 'HIT']);
+  });
+
+  test('with @fastify/compress: the compressed body is stored by its encoding and served as stored, never twice', async () => {
+    const a = fastify();
+    onTestFinished(() => a.close());
+    await a.register(compress, { threshold: 0 });
+    await a.register(responseCache, {
+      memcached: { servers: memcached.address, env: {} },
+      keyPrefix: uniquePrefix(),
+      ttl: 60,
+    });
+    const body = 'a long enough body to compress, '.repeat(20);
+    a.get('/text', (_request, reply) => reply.type('text/plain').send(body));
+    const gzip = { 'accept-encoding': 'gzip' };
+    const first = await a.inject({ url: '/text', headers: gzip });
+    await a.responseCache.settled();
+    const hit = await a.inject({ url: '/text', headers: gzip });
+    const plain = await a.inject({ url: '/text', headers: { 'accept-encoding': 'identity' } });
+    expect([first.headers['x-cache'], hit.headers['x-cache']]).toEqual(['MISS', 'HIT']);
+    expect(hit.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(hit.rawPayload).toString('utf8')).toBe(body);
+    // Keyed by Accept-Encoding (compress sends Vary): a client without gzip gets the identity body.
+    expect([plain.headers['content-encoding'], plain.body]).toEqual([undefined, body]);
   });
 
   test('closing Fastify closes the client the plugin created', async () => {
