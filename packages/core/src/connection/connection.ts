@@ -1,10 +1,8 @@
-import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { LoginFlow } from '../auth/login.js';
 import type { ServerHealth } from '../cluster/server-health.js';
 import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import {
-  AbortError,
   AuthError,
   ClientClosedError,
   ConnectionError,
@@ -21,10 +19,10 @@ import {
   type Wire,
 } from '../protocol/encoder.js';
 import { ReplyParser, type ReplySink } from '../protocol/parser.js';
-import { CommandQueue } from './command-queue.js';
 import { type Command, LoginCommand, VersionCommand } from './commands.js';
+import { PendingCommands } from './pending-commands.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
-import { describeSocketError, openSocket } from './socket.js';
+import { ServerSocket } from './socket.js';
 
 export interface ConnectionSettings {
   server: ServerAddress;
@@ -64,36 +62,35 @@ type State = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'closed';
 export class Connection implements ReplySink {
   readonly address: string;
   private state: State = 'idle';
-  private socket: Socket | undefined;
+  private socket: ServerSocket | undefined;
   private readonly parser: ReplyParser;
-  /** Written, awaiting replies, in order. */
-  private readonly inflight = new CommandQueue<Command>();
-  /** Issued while connecting or logging in; written once ready. */
-  private waiting: Command[] = [];
-  /** This tick's commands, written together by flush(). */
-  private readonly outbox: Wire[] = [];
-  /** Whether the outbox holds only strings, which flush() joins and writes with one UTF-8 encode. */
-  private outboxAllText = true;
+  private readonly pending: PendingCommands;
   private flushScheduled = false;
   private openGets: Partial<Record<RetrievalVerb, RetrievalCommand>> = {};
-  /** Why the current socket is being torn down, for the commands it takes with it. */
-  private closeReason: Error | undefined;
-  private timer: NodeJS.Timeout | undefined;
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
-  /** Commands in `inflight` and `waiting`, a retrieval counting one per key; ≤ maxPendingCommands. */
-  private pending = 0;
-  /** socket.write() said the socket's buffer is full: the outbox waits for 'drain'. */
+  /** The socket's buffer is full: the outbox waits for 'drain'. */
   private socketFull = false;
-  /** Commands at the tail of `inflight` whose bytes are still in the outbox, unwritten. */
-  private unwritten = 0;
-  /** One of the unwritten commands carries an AbortSignal, so flush() looks for aborted ones. */
-  private unwrittenAbortable = false;
 
   constructor(private readonly settings: ConnectionSettings) {
     this.address = formatAddress(settings.server);
     this.parser = new ReplyParser(this, { maxValueLength: settings.maxReplyValueSize });
+    this.pending = new PendingCommands(
+      {
+        address: this.address,
+        commandTimeout: settings.commandTimeout,
+        maxPendingCommands: settings.maxPendingCommands,
+      },
+      // The server owes a reply it has not sent in time. Later replies could no longer be matched to
+      // their commands, so everything on this socket fails and the connection starts afresh.
+      () =>
+        this.reset(
+          new TimeoutError(`${this.address} did not answer within ${settings.commandTimeout} ms`, {
+            server: this.address,
+          }),
+        ),
+    );
   }
 
   /** True when the socket is connected and logged in. */
@@ -158,18 +155,15 @@ export class Connection implements ReplySink {
   }
 
   /** memcached answers what came before `quit`, then closes: in-flight commands still settle. */
-  private sendQuit(socket: Socket): void {
+  private sendQuit(socket: ServerSocket): void {
     // Held until closed, so code awaiting close() runs before the process exits.
     socket.ref();
-    this.write(encodeQuit());
+    this.pending.writeBytes(encodeQuit());
     // Hand everything to the socket now, full or not: end() must come after the last write, and
     // what is held here is bounded by maxPendingCommands.
     this.socketFull = false;
     this.flush();
-    socket.end();
-    const force = setTimeout(() => socket.destroy(), this.settings.commandTimeout);
-    force.unref();
-    socket.once('close', () => clearTimeout(force));
+    socket.endWithin(this.settings.commandTimeout);
   }
 
   /**
@@ -189,8 +183,7 @@ export class Connection implements ReplySink {
   /** The open get lines count too: their keys are commands the caller is waiting on. */
   private isFull(): boolean {
     const { get, gets } = this.openGets;
-    const open = (get?.size ?? 0) + (gets?.size ?? 0);
-    return this.pending + open >= this.settings.maxPendingCommands;
+    return this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0));
   }
 
   private queueFull(): QueueFullError {
@@ -205,7 +198,6 @@ export class Connection implements ReplySink {
       command.fail(new ClientClosedError());
       return;
     }
-    const now = Date.now();
     // While the server is marked down only background probes connect, and no command waits on one: a
     // probe of an unreachable host can spend connectTimeout in connect.
     if (
@@ -213,28 +205,20 @@ export class Connection implements ReplySink {
       (this.state !== 'ready' || this.probing) &&
       this.ending === undefined
     ) {
-      command.fail(this.settings.health.downError(now));
+      command.fail(this.settings.health.downError(Date.now()));
       return;
     }
     if (this.state === 'idle' && this.ending === undefined) this.connect();
     // A command pending holds the process, or a script awaiting it would exit first.
     if (this.settings.unrefWhenIdle) this.socket?.ref();
-    command.deadline = now + this.settings.commandTimeout;
-    this.pending += unitsOf(command);
-    if (this.state === 'ready' && this.ending === undefined) {
-      this.writeCommand(command);
-    } else {
-      this.waiting.push(command);
-    }
-    this.armTimer();
+    if (this.state === 'ready' && this.ending === undefined) this.write(command);
+    else this.pending.hold(command);
   }
 
-  /** Puts `command` in line for its reply and its bytes in the outbox. */
-  private writeCommand(command: Command): void {
-    this.inflight.push(command);
-    this.write(command.bytes);
-    this.unwritten += 1;
-    if (command.signal !== undefined) this.unwrittenAbortable = true;
+  /** Puts `command` in line for its reply, written with this tick's others. */
+  private write(command: Command): void {
+    this.pending.write(command);
+    this.scheduleFlush();
   }
 
   private sealGets(): void {
@@ -243,12 +227,6 @@ export class Connection implements ReplySink {
     this.openGets = {};
     if (get !== undefined) this.enqueue(get);
     if (gets !== undefined) this.enqueue(gets);
-  }
-
-  private write(bytes: Wire): void {
-    this.outbox.push(bytes);
-    if (typeof bytes !== 'string') this.outboxAllText = false;
-    this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
@@ -266,105 +244,30 @@ export class Connection implements ReplySink {
     const socket = this.socket;
     // While the socket's buffer is full, what would be written waits here ('drain' flushes again):
     // a stalled server then costs at most maxPendingCommands commands, not the process's memory.
-    if (this.outbox.length === 0 || socket === undefined || this.socketFull) return;
-    if (this.unwrittenAbortable) this.dropAborted();
-    this.unwritten = 0;
-    this.unwrittenAbortable = false;
-    const outbox = this.outbox;
-    let roomLeft = true;
-    if (outbox.length === 1) {
-      roomLeft = socket.write(outbox[0]!);
-    } else if (this.outboxAllText) {
-      // One string, one UTF-8 encode straight into the socket write: no Buffer per command.
-      roomLeft = socket.write(outbox.join(''));
-    } else {
-      socket.cork();
-      for (const bytes of outbox) roomLeft = socket.write(bytes);
-      socket.uncork();
-    }
-    outbox.length = 0;
-    this.outboxAllText = true;
-    if (!roomLeft) this.socketFull = true;
+    if (!this.pending.hasOutput || socket === undefined || this.socketFull) return;
+    if (!this.pending.flushTo(socket)) this.socketFull = true;
   };
-
-  /**
-   * Takes the commands whose signal fired out of the outbox and of `inflight` before they are
-   * written: the caller gave up, so the server never sees them (a `set` the caller cancelled must not
-   * happen). Unwritten commands are the tail of `inflight`, in outbox order; the outbox may also hold
-   * `quit`, which belongs to no command.
-   */
-  private dropAborted(): void {
-    const tail = this.inflight.popTail(this.unwritten);
-    const kept: Wire[] = [];
-    let next = 0;
-    let allText = true;
-    for (const bytes of this.outbox) {
-      const command = tail[next];
-      if (command !== undefined && command.bytes === bytes) {
-        next += 1;
-        if (command.signal?.aborted === true) {
-          this.pending -= unitsOf(command);
-          command.fail(new AbortError(undefined, { cause: command.signal.reason }));
-          continue;
-        }
-        this.inflight.push(command);
-      }
-      kept.push(bytes);
-      if (typeof bytes !== 'string') allText = false;
-    }
-    this.outbox.length = 0;
-    this.outbox.push(...kept);
-    this.outboxAllText = allText;
-  }
 
   // ---- connecting and logging in --------------------------------------------------------------
 
   private connect(): void {
     this.state = 'connecting';
-    this.closeReason = undefined;
     this.socketFull = false;
-    const { socket, readyEvent } = openSocket(this.settings);
+    const socket: ServerSocket = new ServerSocket(this.settings, {
+      onReady: () => {
+        if (this.socket === socket) this.onConnected();
+      },
+      onData: (chunk) => {
+        if (this.socket === socket) this.onData(chunk);
+      },
+      onDrain: () => {
+        if (this.socket !== socket) return;
+        this.socketFull = false;
+        this.flush();
+      },
+      onClose: (reason) => this.onSocketClosed(socket, reason),
+    });
     this.socket = socket;
-    socket.setNoDelay(true);
-    socket.on('drain', () => {
-      if (this.socket !== socket) return;
-      this.socketFull = false;
-      this.flush();
-    });
-    const connectTimer = setTimeout(() => {
-      this.closeReason = new TimeoutError(
-        `connecting to ${this.address} timed out after ${this.settings.connectTimeout} ms`,
-        { server: this.address },
-      );
-      socket.destroy();
-    }, this.settings.connectTimeout);
-    connectTimer.unref();
-    socket.once(readyEvent, () => {
-      clearTimeout(connectTimer);
-      if (this.settings.keepAlive) socket.setKeepAlive(true, 30_000);
-      this.onConnected();
-    });
-    let answered = false;
-    socket.on('data', (chunk: Buffer) => {
-      answered = true;
-      if (this.socket === socket) this.onData(chunk);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      const tls = this.settings.tls !== undefined;
-      // memcached -Z resets a plain-text connection without a word: say what that usually means.
-      const hint =
-        !tls && !answered && error.code === 'ECONNRESET'
-          ? ' before answering (does the server require TLS?)'
-          : '';
-      this.closeReason ??= new ConnectionError(
-        `connection to ${this.address} failed: ${describeSocketError(error, tls)}${hint}`,
-        { server: this.address, cause: error },
-      );
-    });
-    socket.once('close', () => {
-      clearTimeout(connectTimer);
-      this.onSocketClosed(socket);
-    });
   }
 
   private onConnected(): void {
@@ -387,31 +290,23 @@ export class Connection implements ReplySink {
         else if (step.kind === 'retry') this.sendLogin(step.bytes);
         else {
           // The server's reply names no credential; keep it for the operator.
-          this.closeReason = new AuthError(
-            `login to ${this.address} refused (${login.dialect} dialect): ${step.reply}`,
-            {
+          this.socket?.destroy(
+            new AuthError(`login to ${this.address} refused (${login.dialect} dialect): ${step.reply}`, {
               server: this.address,
-            },
+            }),
           );
-          this.socket?.destroy();
         }
       },
       () => {},
     );
-    command.deadline = Date.now() + this.settings.commandTimeout;
-    this.pending += 1;
-    this.writeCommand(command);
-    this.armTimer();
+    this.write(command);
   }
 
   private becomeReady(): void {
     this.state = 'ready';
     if (this.probing) {
       const version = new VersionCommand(encodeVersion());
-      version.deadline = Date.now() + this.settings.commandTimeout;
-      this.pending += 1;
-      this.writeCommand(version);
-      this.armTimer();
+      this.write(version);
       version.promise.then(
         () => {
           this.probing = false;
@@ -422,17 +317,8 @@ export class Connection implements ReplySink {
     } else {
       this.settings.health.recordSuccess();
     }
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const command of waiting) {
-      if (command.signal?.aborted === true) {
-        // Aborted while the connection was being made: never written, so never run.
-        this.pending -= unitsOf(command);
-        command.fail(new AbortError(undefined, { cause: command.signal.reason }));
-        continue;
-      }
-      this.writeCommand(command);
-    }
+    this.pending.writeHeld();
+    this.scheduleFlush();
     if (this.ending !== undefined) this.sendQuit(this.socket!);
   }
 
@@ -451,126 +337,60 @@ export class Connection implements ReplySink {
   }
 
   onLine(line: string): void {
-    const command = this.inflight.peek();
+    const command = this.pending.head();
     if (command === undefined)
       throw new ProtocolError(`reply "${line.slice(0, 80)}" with no command waiting`);
     if (command.onLine(line, this.address)) {
-      this.inflight.shift();
-      this.pending -= unitsOf(command);
-      if (this.settings.unrefWhenIdle && this.inflight.length === 0 && this.waiting.length === 0) {
-        this.socket?.unref();
-      }
+      this.pending.complete();
+      if (this.settings.unrefWhenIdle && this.pending.isEmpty) this.socket?.unref();
     }
   }
 
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined): void {
-    const command = this.inflight.peek();
+    const command = this.pending.head();
     if (command === undefined) throw new ProtocolError(`VALUE ${key} with no command waiting`);
     command.onValue(key, flags, data, cas, this.address);
   }
 
-  // ---- failure, timeouts and teardown ----------------------------------------------------------
+  // ---- failure and teardown -------------------------------------------------------------------
 
   /** Tears the socket down; every command on it fails with `reason`. */
   private reset(reason: MemwireError): void {
     const error = reason.server === undefined ? reattribute(reason, this.address) : reason;
     const socket = this.socket;
     if (socket === undefined) return;
-    this.closeReason = error;
-    socket.destroy();
+    socket.destroy(error);
     // Settle now rather than on 'close', which comes a turn later: a command issued in between would
     // otherwise be written to the dead socket and fail with this socket's error instead of reconnecting.
-    this.onSocketClosed(socket);
+    this.onSocketClosed(socket, error);
   }
 
-  private onSocketClosed(socket: Socket): void {
+  private onSocketClosed(socket: ServerSocket, failure: Error | undefined): void {
     if (this.socket !== socket) return;
     const neverReady = this.state === 'connecting' || this.state === 'authenticating';
     this.probing = false;
     const reason =
-      this.closeReason ??
+      failure ??
       new ConnectionError(`connection to ${this.address} closed by the server`, { server: this.address });
     this.socket = undefined;
-    this.closeReason = undefined;
     this.parser.reset();
-    this.outbox.length = 0;
-    this.outboxAllText = true;
     this.socketFull = false;
-    this.unwritten = 0;
-    this.unwrittenAbortable = false;
-    // Every command leaves both queues below: failed, or enqueued afresh (which counts it again).
-    this.pending = 0;
-    for (const command of this.inflight.drain()) command.fail(reason);
+    this.pending.failWritten(reason);
     // Refused, reset, timed out, garbled or login refused: anything but a close we asked for counts
     // towards marking the server down (ServerHealth decides when).
     if (this.ending === undefined) this.settings.health.recordFailure(reason);
-    if (neverReady) {
-      const waiting = this.waiting;
-      this.waiting = [];
-      for (const command of waiting) command.fail(reason);
-    }
+    if (neverReady) for (const command of this.pending.takeHeld()) command.fail(reason);
     const ending = this.ending;
     this.ending = undefined;
     this.state = ending?.permanent === true ? 'closed' : 'idle';
     if (this.state === 'closed') {
-      for (const command of this.waiting) command.fail(new ClientClosedError());
-      this.waiting = [];
-    } else if (this.waiting.length > 0) {
+      for (const command of this.pending.takeHeld()) command.fail(new ClientClosedError());
+    } else {
       // Commands issued during a quit: start a fresh connection for them.
-      const waiting = this.waiting;
-      this.waiting = [];
-      for (const command of waiting) this.enqueue(command);
+      for (const command of this.pending.takeHeld()) this.enqueue(command);
     }
-    if (this.inflight.length === 0 && this.waiting.length === 0) this.clearTimer();
     ending?.resolve();
   }
-
-  /** One timer per connection, for the oldest command: replies come in order, so it bounds them all. */
-  private armTimer(): void {
-    if (this.timer !== undefined) return;
-    this.timer = setTimeout(this.onTimer, this.settings.commandTimeout);
-    this.timer.unref();
-  }
-
-  private clearTimer(): void {
-    if (this.timer === undefined) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    const now = Date.now();
-    const head = this.inflight.peek();
-    if (head !== undefined && head.deadline <= now) {
-      // The server owes a reply it has not sent in time. Later replies could no longer be matched to
-      // their commands, so everything on this socket fails and the connection starts afresh.
-      this.reset(
-        new TimeoutError(`${this.address} did not answer within ${this.settings.commandTimeout} ms`, {
-          server: this.address,
-        }),
-      );
-    }
-    while (this.waiting.length > 0 && this.waiting[0]!.deadline <= now) {
-      const command = this.waiting.shift()!;
-      this.pending -= unitsOf(command);
-      command.fail(
-        new TimeoutError(`no connection to ${this.address} within ${this.settings.commandTimeout} ms`, {
-          server: this.address,
-        }),
-      );
-    }
-    const next = this.inflight.peek() ?? this.waiting[0];
-    if (next !== undefined) {
-      this.timer = setTimeout(this.onTimer, Math.max(1, next.deadline - now));
-      this.timer.unref();
-    }
-  };
-}
-
-/** A coalesced get line holds one caller per key; any other command, one. */
-function unitsOf(command: Command): number {
-  return command instanceof RetrievalCommand ? command.size : 1;
 }
 
 function reattribute(error: MemwireError, server: string): MemwireError {
