@@ -35,12 +35,12 @@ function getLine(keys: string[]): RetrievalCommand {
 }
 
 describe('PendingCommands', () => {
-  let overdue: ReturnType<typeof vi.fn>;
+  let overdue: ReturnType<typeof vi.fn<() => void>>;
   let pending: PendingCommands;
 
   beforeEach(() => {
     vi.useFakeTimers();
-    overdue = vi.fn();
+    overdue = vi.fn<() => void>();
     pending = new PendingCommands(
       { address: '127.0.0.1:11211', commandTimeout: TIMEOUT, maxPendingCommands: 5 },
       overdue,

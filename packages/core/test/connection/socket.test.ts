@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ServerSocket, type SocketEvents } from '../../src/connection/socket.js';
+import { ServerSocket, type SocketEvents, type SocketSettings } from '../../src/connection/socket.js';
 import { ConnectionError, TimeoutError } from '../../src/errors.js';
 
 /** A TCP server that accepts and never says a word (a stalled server, or a TLS port that never handshakes). */
@@ -40,7 +40,10 @@ function events(): SocketEvents & { ready: Promise<void>; closed: Promise<Error 
   };
 }
 
-const settings = (port: number, overrides: { tls?: object; connectTimeout?: number } = {}) => ({
+const settings = (
+  port: number,
+  overrides: { tls?: SocketSettings['tls']; connectTimeout?: number } = {},
+): SocketSettings => ({
   server: { host: '127.0.0.1', port },
   tls: overrides.tls,
   connectTimeout: overrides.connectTimeout ?? 2_000,
