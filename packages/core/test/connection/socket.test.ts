@@ -44,7 +44,7 @@ const settings = (
   port: number,
   overrides: { tls?: SocketSettings['tls']; connectTimeout?: number } = {},
 ): SocketSettings => ({
-  server: { host: '127.0.0.1', port },
+  server: { host: '127.0.0.1', port, weight: 1 },
   tls: overrides.tls,
   connectTimeout: overrides.connectTimeout ?? 2_000,
   keepAlive: false,
