@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { moduleOf, snippetsOf } from '../../../test/docs/snippets.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'nest10');
 const vitest = resolve(fixture, '../../../../node_modules/vitest/vitest.mjs');
@@ -95,6 +96,33 @@ describe('Nest 10, @nestjs/cache-manager 2, cache-manager 5, @nestjs/terminus 11
       execFileSync(process.execPath, [tsc, '--noEmit', '-p', join(fixture, 'tsconfig.json')], {
         encoding: 'utf8',
       });
+    expect(check).not.toThrow();
+  }, 60_000);
+
+  test("the README's Nest 10 blocks type-check against Nest 10's declarations", () => {
+    // Marked `<!-- snippet: nest10 -->` in the README; test/docs/readme-snippets.test.ts checks the rest.
+    const readme = resolve(fixture, '../../README.md');
+    const blocks = snippetsOf(readme, 'packages/nestjs/README.md').filter((snippet) => snippet.nest10);
+    expect(blocks.length).toBeGreaterThan(0);
+    const dir = join(fixture, '.readme-snippets');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    for (const [index, snippet] of blocks.entries()) {
+      writeFileSync(join(dir, `snippet-${index}.mts`), moduleOf(snippet).source);
+    }
+    // Extends the fixture's config, whose paths send every Nest import to Nest 10.
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: '../tsconfig.json', include: ['*.mts'], compilerOptions: { noEmit: true } }),
+    );
+    const check = () =>
+      execFileSync(
+        process.execPath,
+        [tsc, '--noEmit', '--pretty', 'false', '-p', join(dir, 'tsconfig.json')],
+        {
+          encoding: 'utf8',
+        },
+      );
     expect(check).not.toThrow();
   }, 60_000);
 });
