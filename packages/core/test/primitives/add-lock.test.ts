@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
-import { AddLock, rawCodec } from '../../src/index.js';
-import { sleep, uniqueKey, useClients } from '../client/helpers.js';
+import { describe, expect, test } from 'vitest';
+import { AddLock } from '../../src/index.js';
+import { sleep, uniqueKey } from '../client/helpers.js';
+import { CODECS, useMemcached } from './helpers.js';
 
-let server: MemcachedServer;
-beforeAll(async () => {
-  server = await startMemcached();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const clientWith = useMemcached();
 
-const clients = useClients();
-
-describe.each([
-  ['the default codec', undefined],
-  ['the raw codec', rawCodec],
-] as const)('AddLock with %s', (_name, codec) => {
-  const client = () => clients({ servers: server.address, env: {}, ...(codec ? { codec } : {}) });
+describe.each(CODECS)('AddLock with %s', (_name, codec) => {
+  const client = () => clientWith(codec);
 
   test('one of two holders asking at once gets the lock, the other false', async () => {
     const lock = new AddLock(client());
@@ -63,24 +52,27 @@ describe.each([
 });
 
 describe('AddLock.awaitRelease', () => {
-  const client = () => clients({ servers: server.address, env: {} });
+  const client = () => clientWith();
   const polling = { wait: 5000, interval: 20 };
 
-  test('resolves with what check finds while the lock is held', async () => {
-    const c = client();
-    const lock = new AddLock(c);
+  /** A lock someone else holds, or held and let go of (as a holder that finished leaves it). */
+  async function othersLock(state: 'held' | 'released') {
+    const lock = new AddLock(client());
     const key = uniqueKey('lock');
-    await lock.acquire(key, 30);
+    const token = (await lock.acquire(key, 30)) as string;
+    if (state === 'released') await lock.release(key, token);
+    return { lock, key };
+  }
+
+  test('resolves with what check finds while the lock is held', async () => {
+    const { lock, key } = await othersLock('held');
     let looks = 0;
     const waited = await lock.awaitRelease(key, async () => (++looks >= 3 ? 'stored' : undefined), polling);
     expect(waited).toEqual({ status: 'found', value: 'stored' });
   });
 
   test('resolves released when the lock is gone and one last look finds nothing', async () => {
-    const lock = new AddLock(client());
-    const key = uniqueKey('lock');
-    const token = (await lock.acquire(key, 30)) as string;
-    await lock.release(key, token);
+    const { lock, key } = await othersLock('released');
     let looks = 0;
     const waited = await lock.awaitRelease(
       key,
@@ -95,27 +87,20 @@ describe('AddLock.awaitRelease', () => {
   });
 
   test('the last look after the lock is gone can still find the result (the two reads crossed the holder)', async () => {
-    const lock = new AddLock(client());
-    const key = uniqueKey('lock');
-    const token = (await lock.acquire(key, 30)) as string;
-    await lock.release(key, token);
+    const { lock, key } = await othersLock('released');
     let looks = 0;
     const waited = await lock.awaitRelease(key, async () => (++looks === 2 ? 'stored' : undefined), polling);
     expect(waited).toEqual({ status: 'found', value: 'stored' });
   });
 
   test('resolves timeout when wait passes with the lock still held', async () => {
-    const lock = new AddLock(client());
-    const key = uniqueKey('lock');
-    await lock.acquire(key, 30);
+    const { lock, key } = await othersLock('held');
     const waited = await lock.awaitRelease(key, async () => undefined, { wait: 100, interval: 20 });
     expect(waited).toEqual({ status: 'timeout' });
   });
 
   test('resolves failed when check rejects', async () => {
-    const lock = new AddLock(client());
-    const key = uniqueKey('lock');
-    await lock.acquire(key, 30);
+    const { lock, key } = await othersLock('held');
     const waited = await lock.awaitRelease(
       key,
       async () => {

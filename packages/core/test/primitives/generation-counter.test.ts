@@ -1,30 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
+import { describe, expect, test } from 'vitest';
 import {
   CodecError,
   ErrorCodes,
   GENERATION_RANGE,
   GenerationCounter,
   parseGeneration,
-  rawCodec,
 } from '../../src/index.js';
-import { sleep, uniqueKey, useClients } from '../client/helpers.js';
+import { sleep, uniqueKey } from '../client/helpers.js';
+import { CODECS, useMemcached } from './helpers.js';
 
-let server: MemcachedServer;
-beforeAll(async () => {
-  server = await startMemcached();
-});
-afterAll(async () => {
-  await server.stop();
-});
+const clientWith = useMemcached();
 
-const clients = useClients();
-
-describe.each([
-  ['the default codec', undefined],
-  ['the raw codec', rawCodec],
-] as const)('GenerationCounter with %s', (_name, codec) => {
-  const client = () => clients({ servers: server.address, env: {}, ...(codec ? { codec } : {}) });
+describe.each(CODECS)('GenerationCounter with %s', (_name, codec) => {
+  const client = () => clientWith(codec);
 
   test('a missing counter reads as undefined', async () => {
     expect(await new GenerationCounter(client()).read(uniqueKey('gen'))).toBeUndefined();
@@ -42,7 +30,7 @@ describe.each([
   });
 
   test('a counter never expires, whatever the client’s default TTL', async () => {
-    const c = clients({ servers: server.address, env: {}, ttl: 1, ...(codec ? { codec } : {}) });
+    const c = clientWith(codec, { ttl: 1 });
     const counters = new GenerationCounter(c);
     const key = uniqueKey('gen');
     const generation = await counters.current(key);
