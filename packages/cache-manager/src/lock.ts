@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AddLock } from '@memwire/core';
 import type { MemwireClient } from '@memwire/keyv';
 
@@ -64,15 +63,20 @@ export class WrapLock {
    */
   async run<R>(key: string, compute: () => Promise<R>, lookup: () => Promise<R | undefined>): Promise<R> {
     const deadline = performance.now() + this.wait;
+    // A failing lookup is a miss: the cache is best effort.
+    const look = () => lookup().catch(() => undefined);
     // Taking a lock just released means its holder has stored the result: look before computing.
-    const lookThenCompute = async () => (await lookup().catch(() => undefined)) ?? compute();
+    const lookThenCompute = async () => (await look()) ?? compute();
     for (;;) {
       const token = await this.acquire(key);
       if (token !== false) return this.holding(key, token, lookThenCompute);
-      await sleep(this.retryInterval);
-      const found = await lookup().catch(() => undefined);
-      if (found !== undefined) return found;
-      if (performance.now() >= deadline) return compute();
+      const waited = await this.lock.awaitRelease(this.lockKey(key), look, {
+        wait: deadline - performance.now(),
+        interval: this.retryInterval,
+      });
+      if (waited.status === 'found') return waited.value;
+      // Released without a result: try to take it. Out of time, or memcached failing: compute unguarded.
+      if (waited.status !== 'released') return compute();
     }
   }
 

@@ -1,3 +1,5 @@
+import { Lru } from '@memwire/core';
+
 /** Options of the in-memory first tier. */
 export interface MemoryTierOptions {
   /**
@@ -21,12 +23,6 @@ export const MEMORY_TIER_DEFAULTS = {
   ttl: undefined,
 } as const;
 
-interface Entry {
-  value: unknown;
-  /** `performance.now()` deadline; Infinity for no expiry. */
-  expiresAt: number;
-}
-
 /**
  * A bounded in-process store for Keyv (Keyv takes any object with `get`/`set`/`delete`/`clear`):
  * least recently used entries go first, and expired ones are dropped, not only hidden, so memory
@@ -38,7 +34,7 @@ export class MemoryTier {
   namespace: string | undefined;
   /** Keyv's `opts` convention. */
   readonly opts: { dialect: 'memory'; max: number; ttl: number | undefined };
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<string, unknown>;
 
   constructor(options: MemoryTierOptions = {}) {
     const max = options.max ?? MEMORY_TIER_DEFAULTS.max;
@@ -47,6 +43,7 @@ export class MemoryTier {
     if (ttl !== undefined && !(ttl > 0))
       throw new RangeError('memory.ttl must be a number of milliseconds > 0');
     this.opts = { dialect: 'memory', max, ttl };
+    this.entries = new Lru({ max });
   }
 
   /** Entries held now (expired ones included until they are next touched). */
@@ -55,28 +52,17 @@ export class MemoryTier {
   }
 
   get(key: string): unknown {
-    const entry = this.live(key);
-    if (entry === undefined) return undefined;
-    // Map order is insertion order: re-inserting marks the entry most recently used.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry.value;
+    return this.entries.get(key);
   }
 
   /** `ttl` in milliseconds, as Keyv passes it; capped by the tier's own `ttl`. */
   set(key: string, value: unknown, ttl?: number): boolean {
-    const lifetime = Math.min(lifetimeOf(ttl), this.opts.ttl ?? Number.POSITIVE_INFINITY);
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: performance.now() + lifetime });
-    while (this.entries.size > this.opts.max) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(key, value, Math.min(lifetimeOf(ttl), this.opts.ttl ?? Number.POSITIVE_INFINITY));
     return true;
   }
 
   has(key: string): boolean {
-    return this.live(key) !== undefined;
+    return this.entries.has(key);
   }
 
   delete(key: string): boolean {
@@ -85,14 +71,6 @@ export class MemoryTier {
 
   clear(): void {
     this.entries.clear();
-  }
-
-  private live(key: string): Entry | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (performance.now() < entry.expiresAt) return entry;
-    this.entries.delete(key);
-    return undefined;
   }
 }
 

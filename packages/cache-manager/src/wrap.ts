@@ -1,3 +1,4 @@
+import { SingleFlight } from '@memwire/core';
 import type { Cache } from 'cache-manager';
 import type { Keyv, StoredDataRaw } from 'keyv';
 import type { WrapLock } from './lock.js';
@@ -34,16 +35,10 @@ type Found = { index: number; data: StoredDataRaw<unknown> & { value: unknown } 
 /** A locked refresh that found the work already done. */
 const SKIPPED: unique symbol = Symbol('skipped');
 
-/** Calls in flight per `cacheId::key`, module-wide like cache-manager's own coalescing. */
-const inFlight = new Map<string, Promise<unknown>>();
-
-function coalesce<T>(key: string, run: () => Promise<T>): Promise<T> {
-  const running = inFlight.get(key);
-  if (running !== undefined) return running as Promise<T>;
-  const promise = run().finally(() => inFlight.delete(key));
-  inFlight.set(key, promise);
-  return promise;
-}
+/** Lookups in flight per `cacheId::key`, module-wide like cache-manager's own coalescing. */
+const lookups = new SingleFlight<Found['data']>();
+/** Background refreshes in flight per `cacheId__key`: one per process at a time. */
+const refreshes = new SingleFlight<void>();
 
 function perValue<T>(setting: PerValue<T> | undefined, value: T): number | undefined {
   return typeof setting === 'function' ? setting(value) : setting;
@@ -116,12 +111,14 @@ export function createWrap(context: WrapContext): Cache['wrap'] {
       const left = typeof current?.expires === 'number' ? current.expires - Date.now() : undefined;
       return left !== undefined && left >= threshold ? SKIPPED : run();
     };
-    coalesce(`+++${context.cacheId}__${key}`, async () => {
-      if (lock === undefined) return context.onRefresh({ key, value: await run() });
-      const outcome = await lock.tryRun(key, runUnlessRefreshed);
-      // Not run, or skipped: another process is refreshing, or has refreshed, this key for everyone.
-      if (outcome.ran && outcome.value !== SKIPPED) context.onRefresh({ key, value: outcome.value });
-    }).catch((error: unknown) => context.onRefresh({ key, value: found.data.value, error }));
+    refreshes
+      .run(`${context.cacheId}__${key}`, async () => {
+        if (lock === undefined) return context.onRefresh({ key, value: await run() });
+        const outcome = await lock.tryRun(key, runUnlessRefreshed);
+        // Not run, or skipped: another process is refreshing, or has refreshed, this key for everyone.
+        if (outcome.ran && outcome.value !== SKIPPED) context.onRefresh({ key, value: outcome.value });
+      })
+      .catch((error: unknown) => context.onRefresh({ key, value: found.data.value, error }));
   };
 
   const resolve = async <T>(
@@ -151,7 +148,7 @@ export function createWrap(context: WrapContext): Cache['wrap'] {
       typeof ttlOrOptions === 'object' && ttlOrOptions !== null
         ? ttlOrOptions
         : { ttl: ttlOrOptions, refreshThreshold: refreshThresholdParameter };
-    const data = await coalesce(`${context.cacheId}::${key}`, () =>
+    const data = await lookups.run(`${context.cacheId}::${key}`, () =>
       resolve(key, fnc, options.ttl, options.refreshThreshold),
     );
     return options.raw === true ? (data as StoredDataRaw<T>) : (data.value as T);

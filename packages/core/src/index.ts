@@ -1,4 +1,3 @@
-export { AddLock, type LockClient } from './add-lock.js';
 export type { AuthDialect, Credentials, IronCacheCredentials, PasswordCredentials } from './auth/dialects.js';
 export {
   type CallOptions,
@@ -56,6 +55,21 @@ export * from './errors.js';
 export type { CasToken, ValueWithCas } from './get-sinks.js';
 export { type DjangoKeyOptions, djangoKeyFunction } from './key-functions.js';
 export type { Outcome } from './outcomes.js';
+// ---- Cache primitives: each adapter builds on these, none rebuilds one ----------------------------
+export {
+  AddLock,
+  type AwaitOutcome,
+  type AwaitReleaseOptions,
+  type LockClient,
+} from './primitives/add-lock.js';
+export {
+  type CounterClient,
+  GENERATION_RANGE,
+  GenerationCounter,
+  parseGeneration,
+} from './primitives/generation-counter.js';
+export { Lru, type LruOptions } from './primitives/lru.js';
+export { SingleFlight } from './primitives/single-flight.js';
 export { keyProblem, MAX_KEY_BYTES } from './protocol/keys.js';
 export { MAX_EXPTIME, MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
 export { type StatsSummary, summarizeStats } from './stats-summary.js';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CallOptions, ErrorCodes } from '@memwire/core';
+import { AddLock, type CallOptions, ErrorCodes, Lru, SingleFlight } from '@memwire/core';
 import { Budget, type CacheClient } from '../client.js';
 import {
   type HttpCacheConfig,
@@ -14,11 +14,10 @@ import { fieldValue, headersToStore } from '../rules/headers.js';
 import { nameOf, originOf, resourceOf } from '../rules/origin.js';
 import { normalizeResource, sameOriginTarget } from '../rules/url.js';
 import { varyDigest } from '../rules/vary.js';
-import { Coalescer, PassMemo } from '../store/coalescer.js';
 import { EntryStore, type Lookup, type StoredEntry } from '../store/entry-store.js';
 import { bumpGeneration, generationOf } from '../store/generations.js';
 import { createKeySpace, type KeySpace } from '../store/keys.js';
-import { acquireLock, awaitHolder, type HeldLock, releaseLock } from '../store/lock.js';
+import { acquireLock, type HeldLock, releaseLock } from '../store/lock.js';
 import { type Prepared, prepareEntry } from '../store/prepare-entry.js';
 import type {
   CacheRequest,
@@ -87,8 +86,14 @@ export class HttpCache {
   private readonly client: CacheClient;
   private readonly keys: KeySpace;
   private readonly store: EntryStore;
-  private readonly flights = new Coalescer<Flight>();
-  private readonly passMemo = new PassMemo(PASS_MEMO_MS, PASS_MEMO_KEYS);
+  /** Per-process single flight: while one request for a key is at the origin, the others wait for its outcome. */
+  private readonly flights = new SingleFlight<Flight>();
+  /**
+   * Keys whose last response could not be stored (private, a cookie, no-store…), remembered for a
+   * short while so their requests stop waiting behind one another: a response that cannot be shared
+   * is no use to a waiter (Varnish calls this hit-for-pass).
+   */
+  private readonly passMemo = new Lru<string, true>({ max: PASS_MEMO_KEYS, ttl: PASS_MEMO_MS });
   private readonly statusHeaderName: string | undefined;
   private readonly tagHeaderName: string;
   /** RFC 9213 targeted fields obeyed, lower-case, in precedence order; the first is never stored when ours. */
@@ -401,11 +406,10 @@ export class HttpCache {
         const lockKey = this.keys.lock(resource);
         const lock = await acquireLock(this.client, lockKey, this.config.lockTtl, budget);
         if (lock === 'held') {
-          const found = await awaitHolder(
-            this.client,
+          const { value: found } = await new AddLock(this.client).awaitRelease(
             lockKey,
-            { wait: this.config.lockWait, interval: this.config.lockPollInterval },
             () => this.lookAgain(resource, request),
+            { wait: this.config.lockWait, interval: this.config.lockPollInterval },
           );
           const answer = found === undefined ? undefined : this.answerFrom(found, request, 'HIT');
           if (answer !== undefined) {
@@ -434,13 +438,13 @@ export class HttpCache {
     }
   }
 
-  /** A fresh, shareable entry stored by another process, or 'failed' when memcached cannot be asked. */
-  private async lookAgain(
-    resource: string,
-    request: CacheRequest,
-  ): Promise<StoredEntry | undefined | 'failed'> {
+  /**
+   * The entry another process stored meanwhile, if any; rejects when memcached cannot be asked (a
+   * waiter then stops waiting: see `AddLock.awaitRelease`).
+   */
+  private async lookAgain(resource: string, request: CacheRequest): Promise<StoredEntry | undefined> {
     const lookup = await this.store.lookup(resource, request, this.budget());
-    if (lookup.failed) return 'failed';
+    if (lookup.failed) throw lookup.error;
     return lookup.entry;
   }
 
@@ -593,7 +597,7 @@ export class HttpCache {
     if (prepared !== undefined) this.passMemo.delete(lookup.key);
     // A 304 answers one client's own conditional: it says nothing about whether the resource can be shared.
     else if (response !== undefined && response.status !== 304 && land !== undefined)
-      this.passMemo.add(lookup.key);
+      this.passMemo.set(lookup.key, true);
     try {
       const generation = await context.generation;
       if (prepared !== undefined && !lookup.failed && generation !== 'failed') {

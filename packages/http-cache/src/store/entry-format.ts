@@ -1,3 +1,4 @@
+import { Lru } from '@memwire/core';
 import { HTTP_CACHE_DEFAULTS } from '../config.js';
 import type { PolicyObject } from '../rules/freshness.js';
 import type { HeaderList } from '../types.js';
@@ -78,12 +79,15 @@ export function recordSize(meta: EntryMeta | VaryPointer, bodyLength: number): n
 /**
  * Parsed and validated metadata of records read recently, by their exact bytes: a hit on a popular
  * entry then costs a byte comparison instead of a JSON parse and a validation. Only parsing is saved;
- * every hit still reads memcached, so nothing here can be stale. Only valid metadata is remembered.
+ * every hit still reads memcached, so nothing here can be stale. Only valid metadata is remembered;
+ * the least recently used is forgotten first.
  */
 export class MetaMemo {
-  private readonly parsed = new Map<string, { json: Buffer; meta: EntryMeta | VaryPointer }>();
+  private readonly parsed: Lru<string, { json: Buffer; meta: EntryMeta | VaryPointer }>;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(maxEntries: number) {
+    this.parsed = new Lru({ max: maxEntries });
+  }
 
   /** The valid metadata in `json`, or undefined; throws on JSON that does not parse. */
   parse(key: string, json: Buffer, limits: RecordLimits): EntryMeta | VaryPointer | undefined {
@@ -93,7 +97,6 @@ export class MetaMemo {
     const meta = validateMeta(JSON.parse(json.toString('utf8')), limits);
     if (meta === undefined) return undefined;
     this.parsed.set(key, { json: Buffer.from(json), meta });
-    if (this.parsed.size > this.maxEntries) this.parsed.delete(this.parsed.keys().next().value!);
     return meta;
   }
 }

@@ -1,24 +1,23 @@
-import { randomInt } from 'node:crypto';
-import type { CallOptions } from '@memwire/core';
+import { type CallOptions, GenerationCounter, parseGeneration } from '@memwire/core';
 import type { CacheClient } from '../client.js';
 
 /**
- * Generation counters, since memcached cannot list the keys of a resource or a tag: every stored
- * response records the generations it was made under, and bumping one (`incr`) makes all of them
- * stale at once. A counter starts at a random value, never at a fixed one: if it is evicted and later
- * recreated, responses recorded under the old value must not match again. A counter that is missing
- * matches nothing, so an evicted counter costs misses, never a stale hit.
+ * Generation counters (core's `GenerationCounter`), since memcached cannot list the keys of a
+ * resource or a tag: every stored response records the generations it was made under, and bumping
+ * one (`incr`) makes all of them stale at once. A missing counter matches nothing, so an evicted
+ * counter costs misses, never a stale hit. Here they are handled as decimal text, the form entries
+ * record them in (validate-entry.ts).
  */
 
-/** The generation in a value read from memcached (`incr` leaves decimal text). */
+/** The generation in a value read from memcached; anything that is not a counter is no generation. */
 export function generationOf(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('latin1').trim();
-  return String(value).trim();
-}
-
-function freshGeneration(): string {
-  return String(randomInt(1, 2 ** 47));
+  try {
+    const generation = parseGeneration(value);
+    return generation === undefined ? undefined : String(generation);
+  } catch {
+    // Written by something else: it matches no entry, as a missing counter matches none.
+    return undefined;
+  }
 }
 
 /**
@@ -31,8 +30,8 @@ export async function createGeneration(
   key: string,
   options?: CallOptions,
 ): Promise<string | undefined> {
-  const value = freshGeneration();
-  return (await client.add(key, value, { ...options, ttl: 0 })) ? value : undefined;
+  const created = await new GenerationCounter(client).create(key, options);
+  return created === undefined ? undefined : String(created);
 }
 
 /** The current values of several counters, creating the missing ones. */
@@ -42,14 +41,15 @@ export async function readGenerations(
   options?: CallOptions,
 ): Promise<Map<string, string>> {
   const values = await client.getMany(keys, options);
+  const counters = new GenerationCounter(client);
   const result = new Map<string, string>();
   await Promise.all(
     keys.map(async (key) => {
       let generation = generationOf(values.get(key));
       if (generation === undefined) {
-        generation = await createGeneration(client, key, options);
+        const created = await counters.create(key, options);
         // Lost the race to create it: whoever won wrote the value in force.
-        if (generation === undefined) generation = generationOf(await client.get(key, options));
+        generation = created === undefined ? generationOf(await client.get(key, options)) : String(created);
       }
       if (generation !== undefined) result.set(key, generation);
     }),
@@ -59,9 +59,5 @@ export async function readGenerations(
 
 /** Moves a counter on, invalidating everything recorded under its current value. */
 export async function bumpGeneration(client: CacheClient, key: string, options?: CallOptions): Promise<void> {
-  if ((await client.incr(key, 1, options)) !== undefined) return;
-  // Missing (never made, or evicted): responses recorded under an older value already mismatch, but
-  // a response being stored now may carry a value read before; a new random value beats it too.
-  if (await createGeneration(client, key, options)) return;
-  await client.incr(key, 1, options);
+  await new GenerationCounter(client).bump(key, options);
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AddLock } from '@memwire/core';
 import type { Budget, CacheClient } from '../client.js';
 
@@ -48,36 +47,4 @@ export async function releaseLock(client: CacheClient, key: string, held: HeldLo
   } catch {
     // It expires after its TTL.
   }
-}
-
-/**
- * Waits for the lock holder's response: every `interval` ms asks for it (`check`) and for the lock,
- * until `check` finds it, the lock is gone (the holder stored nothing usable, or died and the lock
- * expired), memcached fails, or `wait` ms pass. Resolves with what `check` found, or undefined.
- */
-export async function awaitHolder<T>(
-  client: CacheClient,
-  lockKey: string,
-  options: { wait: number; interval: number },
-  check: () => Promise<T | undefined | 'failed'>,
-): Promise<T | undefined> {
-  const deadline = Date.now() + options.wait;
-  while (Date.now() < deadline) {
-    await sleep(options.interval);
-    let found: T | undefined | 'failed';
-    let held: unknown;
-    try {
-      [found, held] = await Promise.all([check(), client.get(lockKey)]);
-    } catch {
-      return undefined;
-    }
-    if (found === 'failed') return undefined;
-    if (found !== undefined) return found;
-    if (held === undefined) {
-      // The two reads may have crossed the holder's write and release: one last look.
-      const last = await check().catch(() => undefined);
-      return last === 'failed' ? undefined : last;
-    }
-  }
-  return undefined;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CallOptions, WriteOptions } from './client.js';
-import type { CasToken } from './get-sinks.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallOptions, WriteOptions } from '../client.js';
+import type { CasToken } from '../get-sinks.js';
 
 /** The part of a `Client` a lock needs (any codec that stores a string and returns it, as text or bytes). */
 export interface LockClient {
@@ -8,6 +9,19 @@ export interface LockClient {
   gets(key: string, options?: CallOptions): Promise<{ value: unknown; cas: CasToken } | undefined>;
   cas(key: string, value: string, cas: CasToken, options?: WriteOptions): Promise<boolean>;
 }
+
+/** How {@link AddLock.awaitRelease} polls. */
+export interface AwaitReleaseOptions {
+  /** Longest wait, in milliseconds. */
+  wait: number;
+  /** Milliseconds between two looks. */
+  interval: number;
+}
+
+/** How a wait for another holder ended (see {@link AddLock.awaitRelease}). */
+export type AwaitOutcome<T> =
+  | { status: 'found'; value: T }
+  | { status: 'released' | 'timeout' | 'failed'; value?: undefined };
 
 /**
  * A lock across processes on one memcached key: `add` stores only when the key is absent, so of
@@ -46,6 +60,48 @@ export class AddLock {
   /** Gives the lock `ttl` more seconds if it still holds `token`. Resolves true when it did. */
   extend(key: string, token: string, ttl: number, options?: CallOptions): Promise<boolean> {
     return this.replaceOwn(key, token, ttl, options);
+  }
+
+  /**
+   * Waits for another holder of `key`: every `interval` ms asks `check` for the holder's result and
+   * memcached for the lock, until `check` finds it (`found`), the lock is gone without a result
+   * (`released`: the holder stored nothing usable, or died and its lock expired), `wait` ms pass
+   * (`timeout`), or `check` or memcached rejects (`failed`). Never rejects. What to do next is the
+   * caller's: take the lock itself, or go on without it.
+   *
+   * @example
+   * const waited = await lock.awaitRelease('lock:report', () => readReport(), { wait: 5000, interval: 50 });
+   * if (waited.status === 'found') return waited.value;
+   */
+  async awaitRelease<T>(
+    key: string,
+    check: () => Promise<T | undefined>,
+    options: AwaitReleaseOptions,
+    call?: CallOptions,
+  ): Promise<AwaitOutcome<T>> {
+    const deadline = performance.now() + options.wait;
+    while (performance.now() < deadline) {
+      await sleep(options.interval);
+      let found: T | undefined;
+      let held: unknown;
+      try {
+        [found, held] = await Promise.all([check(), this.client.gets(key, call)]);
+      } catch {
+        return { status: 'failed' };
+      }
+      if (found !== undefined) return { status: 'found', value: found };
+      if (held === undefined) {
+        // The two reads may have crossed the holder's write and release: one last look.
+        let last: T | undefined;
+        try {
+          last = await check();
+        } catch {
+          return { status: 'failed' };
+        }
+        return last === undefined ? { status: 'released' } : { status: 'found', value: last };
+      }
+    }
+    return { status: 'timeout' };
   }
 
   private async replaceOwn(key: string, token: string, ttl: number, options?: CallOptions): Promise<boolean> {
