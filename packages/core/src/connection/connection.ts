@@ -372,13 +372,17 @@ export class Connection implements ReplySink {
     const reason =
       failure ??
       new ConnectionError(`connection to ${this.address} closed by the server`, { server: this.address });
+    // A server (or a proxy, or a NAT) closing a ready connection that owed nothing, without an error,
+    // only ended an idle socket (memcached's idle_timeout; a serverless instance frozen for a while):
+    // the next command reconnects, and the server's health is not in question.
+    const idleClose = failure === undefined && this.state === 'ready' && this.pending.isEmpty;
     this.socket = undefined;
     this.parser.reset();
     this.socketFull = false;
     this.pending.failWritten(reason);
-    // Refused, reset, timed out, garbled or login refused: anything but a close we asked for counts
-    // towards marking the server down (ServerHealth decides when).
-    if (this.ending === undefined) this.settings.health.recordFailure(reason);
+    // Refused, reset, timed out, garbled, login refused or closed with commands owed: anything but a
+    // close we asked for, or an idle one, counts towards marking the server down (ServerHealth decides).
+    if (this.ending === undefined && !idleClose) this.settings.health.recordFailure(reason);
     if (neverReady) for (const command of this.pending.takeHeld()) command.fail(reason);
     const ending = this.ending;
     this.ending = undefined;
