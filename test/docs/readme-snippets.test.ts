@@ -1,30 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureBuilt } from '../support/ensure-built.js';
 import { type MemcachedServer, runNodeScript, startMemcached } from '../support/index.js';
-import { moduleOf, type Snippet, snippetsOf } from './snippets.js';
+import { moduleOf, readmeSnippets, runnableSource, type Snippet } from './snippets.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** Inside the repository, so the snippets' imports resolve to the workspace's packages and tools. */
 const workDir = join(root, 'node_modules/.cache/memwire-readme-snippets');
 
-function readmes(): string[] {
-  const inFolders = (folder: string) =>
-    readdirSync(join(root, folder), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => `${folder}/${entry.name}/README.md`);
-  return ['README.md', ...inFolders('packages'), ...inFolders('examples')].filter((file) =>
-    existsSync(join(root, file)),
-  );
-}
-
-const snippets: Snippet[] = readmes().flatMap((file) => snippetsOf(join(root, file), file));
+const snippets: Snippet[] = readmeSnippets(root);
 /** Nest 10's blocks are checked by packages/nestjs/test/nest10.test.ts, which owns that install. */
 const checkedHere = snippets.filter((snippet) => !snippet.nest10);
 
@@ -137,10 +126,7 @@ describe('README code blocks', () => {
 
   for (const snippet of runnable) {
     test(`${snippet.where} runs against memcached and exits by itself`, async () => {
-      const { outputText } = ts.transpileModule(moduleOf(snippet).source, {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      });
-      const run = await runNodeScript(outputText, {
+      const run = await runNodeScript(runnableSource(snippet), {
         cwd: workDir,
         env: { MEMCACHE_SERVERS: memcached.address },
         limitMs: 15_000,

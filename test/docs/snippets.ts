@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
 
 /**
  * The TypeScript and JavaScript code blocks of a Markdown file, each with what the HTML comments just
@@ -91,4 +93,22 @@ export function moduleOf(snippet: Snippet): { source: string; firstCodeLine: num
   // `export {}` makes a block without imports a module too, so blocks never share a scope.
   const source = `${prelude}${code}\nexport {};\n`;
   return { source, firstCodeLine: prelude.split('\n').length };
+}
+
+/** The snippet as JavaScript a Node of any supported version runs (`.mjs`): types stripped, nothing else. */
+export function runnableSource(snippet: Snippet): string {
+  return ts.transpileModule(moduleOf(snippet).source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+}
+
+/** The blocks of the root README and of every package's and example's README under `root`. */
+export function readmeSnippets(root: string): Snippet[] {
+  const inFolders = (folder: string) =>
+    readdirSync(join(root, folder), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${folder}/${entry.name}/README.md`);
+  return ['README.md', ...inFolders('packages'), ...inFolders('examples')]
+    .filter((file) => existsSync(join(root, file)))
+    .flatMap((file) => snippetsOf(join(root, file), file));
 }
