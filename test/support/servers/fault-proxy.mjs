@@ -1,70 +1,37 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
+
+// The Fault and FaultProxy types, and what each fault does, are documented in fault-proxy.d.mts.
 
 /**
- * What the proxy does to the bytes crossing it. Faults apply to every connection, open or new, from
- * the moment they are set; `cut` and `garbage` strike once and then the proxy passes bytes through.
- * - `pass`: relays both ways untouched.
- * - `stall`: holds every byte, both ways, as a frozen server or a partitioned network would; the
- *   held bytes flow on, in order, once the fault changes to `pass` or `slow`.
- * - `slow`: delays each reply by `delayMs`, cut into pieces of `chunkBytes` (default: as read)
- *   that arrive `delayMs` apart, so a reply also reaches the client split at awkward places.
- * - `cut`: forwards `afterBytes` more bytes of reply, then destroys that connection both ways — a
- *   server crashing mid-reply.
- * - `garbage`: writes `bytes` to the client just before the next reply, as if the server had said it.
+ * One client connection and its own connection to the server.
+ * @typedef {object} Link
+ * @property {import('node:net').Socket} client
+ * @property {import('node:net').Socket} upstream
+ * @property {Buffer[]} heldRequests held by `stall`, in arrival order, per direction
+ * @property {Buffer[]} heldReplies
+ * @property {number} slowDue when the last slowed piece is due, so pieces keep their order
+ * @property {number} cutCount reply bytes forwarded since the current `cut` was set
+ * @property {boolean} cut nothing more crosses, even before the sockets are gone
+ * @property {boolean} upstreamClosed the server closed its end: the link ends once the slowed pieces
+ *   still due are written
+ * @property {Set<NodeJS.Timeout>} timers
  */
-export type Fault =
-  | { kind: 'pass' }
-  | { kind: 'stall' }
-  | { kind: 'slow'; delayMs: number; chunkBytes?: number }
-  | { kind: 'cut'; afterBytes: number }
-  | { kind: 'garbage'; bytes: string | Buffer };
 
-export interface FaultProxy {
-  readonly port: number;
-  /** `127.0.0.1:PORT`, for the client's server list. */
-  readonly address: string;
-  /** Connections accepted so far. */
-  readonly accepted: number;
-  /** Connections open now. */
-  readonly open: number;
-  /** Bytes received from clients so far, held ones included: whether anything was sent at all. */
-  readonly received: number;
-  /** The fault in force (`pass` again once a one-shot `cut` or `garbage` has struck). */
-  readonly fault: Fault;
-  setFault(fault: Fault): void;
-  /** Destroys every connection, drops every held byte, clears every timer, and stops listening. */
-  close(): Promise<void>;
-}
+/** Proxies not yet closed, for closeAllFaultProxies(). */
+const proxies = new Set();
 
-/** One client connection and its own connection to the server. */
-interface Link {
-  client: Socket;
-  upstream: Socket;
-  /** Held by `stall`, in arrival order, per direction. */
-  heldRequests: Buffer[];
-  heldReplies: Buffer[];
-  /** When the last slowed piece is due, so pieces keep their order. */
-  slowDue: number;
-  /** Reply bytes forwarded since the current `cut` was set. */
-  cutCount: number;
-  /** Cut: nothing more crosses, even before the sockets are gone. */
-  cut: boolean;
-  /** The server closed its end: the link ends once the slowed pieces still due are written. */
-  upstreamClosed: boolean;
-  timers: Set<NodeJS.Timeout>;
+export async function closeAllFaultProxies() {
+  await Promise.all([...proxies].map((proxy) => proxy.close()));
 }
 
 /** A TCP proxy to `127.0.0.1:upstreamPort` (usually a real memcached) with switchable faults. */
-export function startFaultProxy(
-  upstreamPort: number,
-  initial: Fault = { kind: 'pass' },
-): Promise<FaultProxy> {
-  const links = new Set<Link>();
+export function startFaultProxy(upstreamPort, initial = { kind: 'pass' }) {
+  const links = new Set();
   let fault = initial;
   let accepted = 0;
   let received = 0;
 
-  const destroy = (link: Link): void => {
+  const destroy = (link) => {
     if (!links.delete(link)) return;
     for (const timer of link.timers) clearTimeout(timer);
     link.timers.clear();
@@ -74,7 +41,7 @@ export function startFaultProxy(
     link.upstream.destroy();
   };
 
-  const later = (link: Link, ms: number, run: () => void): void => {
+  const later = (link, ms, run) => {
     const timer = setTimeout(() => {
       link.timers.delete(timer);
       run();
@@ -83,7 +50,7 @@ export function startFaultProxy(
     link.timers.add(timer);
   };
 
-  const toClient = (link: Link, chunk: Buffer): void => {
+  const toClient = (link, chunk) => {
     if (link.cut) return;
     switch (fault.kind) {
       case 'pass':
@@ -124,14 +91,14 @@ export function startFaultProxy(
     }
   };
 
-  const toUpstream = (link: Link, chunk: Buffer): void => {
+  const toUpstream = (link, chunk) => {
     if (link.cut) return;
     if (fault.kind === 'stall') link.heldRequests.push(chunk);
     else link.upstream.write(chunk);
   };
 
   /** After a stall: what was held flows on, under the new fault. */
-  const release = (link: Link): void => {
+  const release = (link) => {
     const requests = link.heldRequests;
     const replies = link.heldReplies;
     link.heldRequests = [];
@@ -140,10 +107,10 @@ export function startFaultProxy(
     for (const chunk of replies) toClient(link, chunk);
   };
 
-  const server: Server = createServer((client) => {
+  const server = createServer((client) => {
     accepted += 1;
     const upstream = connect(upstreamPort, '127.0.0.1');
-    const link: Link = {
+    const link = {
       client,
       upstream,
       heldRequests: [],
@@ -164,11 +131,11 @@ export function startFaultProxy(
       link.upstreamClosed = true;
       if (link.timers.size === 0) destroy(link);
     });
-    client.on('data', (chunk: Buffer) => {
+    client.on('data', (chunk) => {
       received += chunk.length;
       toUpstream(link, chunk);
     });
-    upstream.on('data', (chunk: Buffer) => toClient(link, chunk));
+    upstream.on('data', (chunk) => toClient(link, chunk));
   });
 
   return new Promise((resolve, reject) => {
@@ -180,7 +147,7 @@ export function startFaultProxy(
         return;
       }
       const { port } = address;
-      resolve({
+      const proxy = {
         port,
         address: `127.0.0.1:${port}`,
         get accepted() {
@@ -204,10 +171,13 @@ export function startFaultProxy(
           }
         },
         close() {
+          proxies.delete(proxy);
           for (const link of [...links]) destroy(link);
           return new Promise((done) => server.close(() => done()));
         },
-      });
+      };
+      proxies.add(proxy);
+      resolve(proxy);
     });
   });
 }
