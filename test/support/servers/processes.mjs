@@ -140,7 +140,8 @@ function installHooks() {
   // 'exit' handlers must be synchronous: SIGKILL is all there is time for. It runs on process.exit(),
   // on the end of the event loop, and after an uncaught exception.
   process.once('exit', killAllNow);
-  for (const sig of SIGNALS) process.on(sig, () => onSignal(sig));
+  // First in line, so a program's `process.once` handler is still counted when this one runs.
+  for (const sig of SIGNALS) process.prependListener(sig, () => onSignal(sig));
 }
 
 /**
