@@ -94,6 +94,26 @@ describe('the server library', () => {
     expect(await gone(run.memcachedPid)).toBe(true);
   });
 
+  test('awaiting kill() keeps a script alive until its memcached has exited', async () => {
+    const script = `
+      import { startMemcached } from ${JSON.stringify(LIBRARY)};
+      const server = await startMemcached();
+      await server.kill();
+      console.log('after kill');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    scripts.add(child);
+    let output = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
+      output += text;
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect({ code, output }).toEqual({ code: 0, output: 'after kill\n' });
+  });
+
   test('a port someone already answers on is refused with ERR_SERVER_PORT_IN_USE', async () => {
     const first: MemcachedServer = await startMemcached();
     const second = startMemcached({ port: first.port });

@@ -60,6 +60,9 @@ export function startProcess(binary, args, options = {}) {
 
 /** Sends `sig` by pid and waits until the process has exited. */
 export async function endProcess(proc, sig = 'SIGKILL') {
+  // The child is unref'd; someone awaiting its exit must keep the process alive until it comes, or
+  // a script whose only pending work is this wait ends early, with exit code 0 (seen in bench/cluster).
+  if (proc.isRunning()) proc.child.ref();
   signal(proc, sig);
   await proc.exited;
 }
