@@ -2,7 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { type MemcachedServer, ServerStartError, startMemcached, stopAllServers } from './servers/index.mjs';
+import {
+  type MemcachedServer,
+  runningPids,
+  ServerStartError,
+  startMemcached,
+  stopAllServers,
+} from './servers/index.mjs';
 
 const LIBRARY = new URL('./servers/index.mjs', import.meta.url).href;
 
@@ -126,6 +132,13 @@ describe('the server library', () => {
     const start = startMemcached({ args: ['--no-such-option'] });
     await expect(start).rejects.toMatchObject({ code: 'ERR_SERVER_EXITED', server: 'memcached' });
     await expect(start).rejects.toThrow(/no-such-option|invalid|unrecognized/i);
+  });
+
+  test('stopAllServers() ends every process the library started in this file', async () => {
+    await startMemcached();
+    expect(runningPids().length).toBeGreaterThan(0);
+    await stopAllServers();
+    expect(runningPids()).toEqual([]);
   });
 
   test('a missing binary is ERR_SERVER_NOT_INSTALLED', async () => {

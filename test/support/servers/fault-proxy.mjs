@@ -1,4 +1,5 @@
 import { connect, createServer } from 'node:net';
+import { listenOnFreePort } from './ports.mjs';
 
 // The Fault and FaultProxy types, and what each fault does, are documented in fault-proxy.d.mts.
 
@@ -25,7 +26,7 @@ export async function closeAllFaultProxies() {
 }
 
 /** A TCP proxy to `127.0.0.1:upstreamPort` (usually a real memcached) with switchable faults. */
-export function startFaultProxy(upstreamPort, initial = { kind: 'pass' }) {
+export async function startFaultProxy(upstreamPort, initial = { kind: 'pass' }) {
   const links = new Set();
   let fault = initial;
   let accepted = 0;
@@ -138,46 +139,36 @@ export function startFaultProxy(upstreamPort, initial = { kind: 'pass' }) {
     upstream.on('data', (chunk) => toClient(link, chunk));
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('startFaultProxy: server has no TCP address'));
-        return;
+  const port = await listenOnFreePort(server);
+  const proxy = {
+    port,
+    address: `127.0.0.1:${port}`,
+    get accepted() {
+      return accepted;
+    },
+    get open() {
+      return links.size;
+    },
+    get received() {
+      return received;
+    },
+    get fault() {
+      return fault;
+    },
+    setFault(next) {
+      const wasStalled = fault.kind === 'stall';
+      fault = next;
+      for (const link of links) {
+        link.cutCount = 0;
+        if (wasStalled && next.kind !== 'stall') release(link);
       }
-      const { port } = address;
-      const proxy = {
-        port,
-        address: `127.0.0.1:${port}`,
-        get accepted() {
-          return accepted;
-        },
-        get open() {
-          return links.size;
-        },
-        get received() {
-          return received;
-        },
-        get fault() {
-          return fault;
-        },
-        setFault(next) {
-          const wasStalled = fault.kind === 'stall';
-          fault = next;
-          for (const link of links) {
-            link.cutCount = 0;
-            if (wasStalled && next.kind !== 'stall') release(link);
-          }
-        },
-        close() {
-          proxies.delete(proxy);
-          for (const link of [...links]) destroy(link);
-          return new Promise((done) => server.close(() => done()));
-        },
-      };
-      proxies.add(proxy);
-      resolve(proxy);
-    });
-  });
+    },
+    close() {
+      proxies.delete(proxy);
+      for (const link of [...links]) destroy(link);
+      return new Promise((done) => server.close(() => done()));
+    },
+  };
+  proxies.add(proxy);
+  return proxy;
 }

@@ -9,6 +9,11 @@ export const ACCEPT_LIMIT_MS: number;
  * @default host '127.0.0.1'
  */
 export function freePort(host?: string): Promise<number>;
+/**
+ * Binds `server` (a node:net or node:http server of this process) to a port the OS picks and resolves
+ * with that port. @default host '127.0.0.1'
+ */
+export function listenOnFreePort(server: import('node:net').Server, host?: string): Promise<number>;
 /** Whether something accepts a TCP connection on `host:port` (within 1 s). @default host '127.0.0.1' */
 export function accepts(port: number, host?: string): Promise<boolean>;
 /** @throws {ServerStartError} ERR_SERVER_PORT_IN_USE when something already answers there. */

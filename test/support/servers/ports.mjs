@@ -12,20 +12,26 @@ const PROBE_TIMEOUT_MS = 1_000;
  * The port is released before this resolves, so another process can take it before ours binds it:
  * launchers retry with a fresh one on ERR_SERVER_PORT_IN_USE.
  */
-export function freePort(host = '127.0.0.1') {
+export async function freePort(host = '127.0.0.1') {
+  const server = createServer();
+  server.unref();
+  const port = await listenOnFreePort(server, host);
+  await new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+  return port;
+}
+
+/** Binds `server` to a port the OS picks on `host` and resolves with it (for in-process servers). */
+export function listenOnFreePort(server, host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
       if (address === null || typeof address === 'string') {
         server.close();
-        reject(new Error('freePort: server has no TCP address'));
+        reject(new Error('listenOnFreePort: server has no TCP address'));
         return;
       }
-      const { port } = address;
-      server.close((error) => (error ? reject(error) : resolve(port)));
+      resolve(address.port);
     });
   });
 }
