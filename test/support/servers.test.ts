@@ -141,6 +141,12 @@ describe('the server library', () => {
     expect(runningPids()).toEqual([]);
   });
 
+  test('an option passed as undefined keeps its default', async () => {
+    const server = await startMemcached({ host: undefined, memoryMb: undefined, args: undefined });
+    expect(server.address).toBe(`127.0.0.1:${server.port}`);
+    await server.stop();
+  });
+
   test('a missing binary is ERR_SERVER_NOT_INSTALLED', async () => {
     const start = startMemcached({ binary: '/nonexistent/memcached' });
     await expect(start).rejects.toMatchObject({ code: 'ERR_SERVER_NOT_INSTALLED' });

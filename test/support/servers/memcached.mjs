@@ -30,7 +30,9 @@ export function findMemcached() {
 }
 
 export async function startMemcached(options = {}) {
-  const settings = { ...MEMCACHED_DEFAULTS, ...options };
+  // An option given as undefined (a caller passing its own optional through) keeps its default.
+  const given = Object.entries(options).filter(([, value]) => value !== undefined);
+  const settings = { ...MEMCACHED_DEFAULTS, ...Object.fromEntries(given) };
   const binary = settings.binary ?? findMemcached();
   if (binary === undefined) {
     const message = 'memcached is not on PATH; run `node scripts/ensure-memcached.mjs` to install it';
