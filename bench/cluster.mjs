@@ -9,23 +9,29 @@
 //     restart do its keys hit again? For memwire (default options, and retryDelay 100 / maxRetryDelay 1000)
 //     and node `memcached` (defaults). Each wait is bounded (--limit, 60 s): past it, "> 60 s" is reported.
 //
-//   node bench/cluster.mjs              full run (3 s per throughput cell after 0.5 s warm-up, ~4 minutes)
-//   node bench/cluster.mjs --quick      0.5 s per cell, failure timing bounded to 20 s
-//   node bench/cluster.mjs --json       JSON on stdout; progress always goes to stderr
-//   --duration=S --warmup=S --limit=S   per-cell timings, and the failure-timing bound (seconds)
-//   --repeat=N                          failure-timing runs per memwire configuration (default 5)
-//   --only=throughput | --only=failover
-//   --clients=raw,memwire,memwire-fast-retry,memcached   run only these
+// Usage: USAGE below (`node bench/cluster.mjs --help`); bench/README.md says what is measured and how.
 //
 // A benchmark, not a test: it asserts nothing about speed. It starts its own memcached processes on free
 // loopback ports and stops them by pid when done, on SIGINT/SIGTERM and on errors.
 
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import {
+  exitOnSignal,
+  fmtCell,
+  fmtOps,
+  hitCount,
+  log,
+  measure,
+  parseFlags,
+  printableValue,
+  promisify,
+  runMeta,
+  sleep,
+  startServers,
+  timingFlags,
+} from './lib.mjs';
 import { RawClient } from './raw-client.mjs';
 
 const require = createRequire(import.meta.url);
@@ -33,30 +39,44 @@ const require = createRequire(import.meta.url);
 // ---------------------------------------------------------------------------------------------------------
 // Options
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const opt = (name) => {
-  const hit = argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? undefined : hit.slice(name.length + 3);
-};
+const USAGE = `usage: node bench/cluster.mjs [options]
 
-const QUICK = flag('quick');
-const JSON_OUT = flag('json');
-const DURATION_MS = Number(opt('duration') ?? (QUICK ? 0.5 : 3)) * 1000;
-const WARMUP_MS = Number(opt('warmup') ?? 0.5) * 1000;
-const LIMIT_MS = Number(opt('limit') ?? (QUICK ? 20 : 60)) * 1000;
-const ONLY = opt('only');
-const CLIENT_FILTER = opt('clients')?.split(',').filter(Boolean);
+  (no options)                        full run (3 s per throughput cell after 0.5 s warm-up, ~9 minutes)
+  --quick                             0.5 s per cell, 2 failure runs, failure timing bounded to 20 s
+  --json                              JSON on stdout; progress always goes to stderr
+  --duration=S --warmup=S --limit=S   per-cell timings, and the failure-timing bound (seconds)
+  --repeat=N                          failure-timing runs per memwire configuration (default 5)
+  --only=throughput | --only=failover
+  --clients=raw,memwire,memwire-fast-retry,memcached   run only these
+  --help                              this text
+
+  MEMCACHED_BIN=/path/memcached       the memcached to start
+`;
+const flags = parseFlags(USAGE, [
+  'quick',
+  'json',
+  'duration',
+  'warmup',
+  'limit',
+  'repeat',
+  'only',
+  'clients',
+]);
+const TIMING = timingFlags(flags);
+const QUICK = TIMING.quick;
+const JSON_OUT = TIMING.json;
+const LIMIT_MS = Number(flags.opt('limit') ?? (QUICK ? 20 : 60)) * 1000;
+const ONLY = flags.opt('only');
+const CLIENT_FILTER = flags.opt('clients')?.split(',').filter(Boolean);
 const wanted = (name) => CLIENT_FILTER === undefined || CLIENT_FILTER.includes(name);
 /** Failure-timing runs per memwire configuration: where a restart falls in the probe backoff is luck. */
-const REPEAT = Number(opt('repeat') ?? (QUICK ? 2 : 5));
+const REPEAT = Number(flags.opt('repeat') ?? (QUICK ? 2 : 5));
 
 const SERVERS = 3;
 const VALUE_SIZE = 100;
 const KEYSPACE = 3000;
 const MULTI_KEYS = 100;
 const CONCURRENCY = 50;
-const DRAIN_TIMEOUT_MS = 10_000;
 
 // Failure timing. A command "fails fast" when it settles (rejected, or a miss) within FAST_MS of being
 // issued; an outcome holds "consistently" once it has held for every command issued during STABLE_MS
@@ -68,134 +88,31 @@ const MIN_RECENT = 10;
 const MIN_DOWN_MS = 5000;
 const VICTIM = 2;
 
-const log = (...args) => console.error(...args);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const keyOf = (i) => `cluster:${i % KEYSPACE}`;
-const VALUE = Array.from({ length: VALUE_SIZE }, (_, i) => String.fromCharCode(33 + ((i * 7) % 94))).join('');
+const VALUE = printableValue(VALUE_SIZE);
 const MULTI_KEYSETS = Array.from({ length: 10 }, (_, s) =>
   Array.from({ length: MULTI_KEYS }, (_, j) => keyOf(s * MULTI_KEYS * 3 + j * 3)),
 );
 
 // ---------------------------------------------------------------------------------------------------------
-// memcached processes
-
-const MEMCACHED_BIN =
-  process.env.MEMCACHED_BIN || (existsSync('/usr/bin/memcached') ? '/usr/bin/memcached' : 'memcached');
-/** Every memcached child started and not yet seen exit. */
-const children = new Set();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
-
-/** Starts memcached on `port` (-t 1 each: three servers share the machine's cores with the client). */
-async function launch(port) {
-  const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64', '-t', '1'];
-  if (process.getuid?.() === 0) args.push('-u', 'root');
-  const child = spawn(MEMCACHED_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(child);
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  child.once('exit', () => children.delete(child));
-  child.once('error', (err) => {
-    stderr += String(err);
-  });
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) break;
-    if (await accepts(port)) return child;
-    await sleep(20);
-  }
-  signal(child, 'SIGKILL');
-  throw new Error(`memcached did not come up on port ${port}: ${stderr.trim() || 'no output'}`);
-}
-
-function signal(child, sig) {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(child.pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-/** SIGKILL by pid, and wait until the process has exited. */
-async function kill(server) {
-  const child = server.child;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  signal(child, 'SIGKILL');
-  await exited;
-}
-
-async function startServers() {
-  const servers = [];
-  for (let i = 0; i < SERVERS; i++) {
-    const port = await freePort();
-    servers.push({ port, address: `127.0.0.1:${port}`, child: await launch(port) });
-  }
-  return servers;
-}
+// memcached processes: -t 1 -m 64 each (three servers share the machine's cores with the client),
+// started through the server library, which ends them by pid however the run ends.
 
 /** Fresh processes on the same ports: every client starts against empty, healthy servers. */
 async function restartAll(servers) {
   for (const server of servers) {
-    await kill(server);
-    server.child = await launch(server.port);
+    // SIGKILL first: a SIGTERMed memcached takes most of a second to exit, and nothing here needs it.
+    await server.kill();
+    await server.restart();
   }
 }
 
-function stopAll() {
-  for (const child of children) signal(child, 'SIGKILL');
-}
-
-process.on('exit', stopAll);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping memcached and exiting`);
-    stopAll();
-    process.exit(130);
-  });
-}
-process.on('uncaughtException', (err) => {
-  log('uncaught exception:', err);
-  stopAll();
-  process.exit(1);
-});
+exitOnSignal();
 // A peer that rejects without a handler must not end the run: log it, keep going.
 process.on('unhandledRejection', (err) => log('unhandled rejection:', err?.message ?? err));
 
 // ---------------------------------------------------------------------------------------------------------
 // Clients. Each exposes get(key) -> value|undefined, set(key, value), getMany(keys) -> Map|object, close().
-
-const promisify =
-  (fn) =>
-  (...args) =>
-    new Promise((resolve, reject) => fn(...args, (err, res) => (err ? reject(err) : resolve(res))));
 
 let core;
 /** @memwire/core, imported once: a rebuild that empties dist/ during the run does not affect it. */
@@ -287,46 +204,6 @@ const CLIENTS = {
 // ---------------------------------------------------------------------------------------------------------
 // Throughput
 
-const hitCount = (res) => (res instanceof Map ? res.size : res ? Object.keys(res).length : 0);
-
-async function measure(op, concurrency) {
-  let counter = 0;
-  let completed = 0;
-  let stop = false;
-  let error = null;
-  const worker = async () => {
-    while (!stop) {
-      try {
-        await op(counter++);
-      } catch (err) {
-        error ??= err;
-        stop = true;
-        return;
-      }
-      completed++;
-    }
-  };
-  const workers = Array.from({ length: concurrency }, worker);
-  await sleep(WARMUP_MS);
-  const c0 = completed;
-  const t0 = performance.now();
-  await sleep(DURATION_MS);
-  const c1 = completed;
-  const t1 = performance.now();
-  stop = true;
-  let timer;
-  const drained = await Promise.race([
-    Promise.all(workers).then(() => true),
-    new Promise((r) => {
-      timer = setTimeout(() => r(false), DRAIN_TIMEOUT_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (error) return { error: String(error?.message ?? error) };
-  if (!drained) return { error: `in-flight ops did not complete within ${DRAIN_TIMEOUT_MS} ms` };
-  return { opsPerSec: ((c1 - c0) * 1000) / (t1 - t0) };
-}
-
 const CELLS = [
   ['get', 50],
   ['set', 50],
@@ -360,7 +237,7 @@ async function throughput(name, servers) {
       getMany: (i) => c.getMany(MULTI_KEYSETS[i % MULTI_KEYSETS.length]),
     };
     for (const [op, n] of CELLS) {
-      result.cells[`${op}:${n}`] = await measure(ops[op], n);
+      result.cells[`${op}:${n}`] = await measure(ops[op], n, TIMING);
       log(`  ${name} ${op} c=${n}: ${fmtCell(result.cells[`${op}:${n}`])}`);
     }
   } finally {
@@ -501,7 +378,7 @@ async function failover(name, servers) {
   };
 
   // Down: bad = a command on its keys that took longer than FAST_MS, or (impossibly) hit.
-  await kill(victim);
+  await victim.kill();
   const down = phaseTracker(
     'down',
     performance.now(),
@@ -519,7 +396,7 @@ async function failover(name, servers) {
   log(`  ${name}: fail fast after ${fmtWait(failFast)} (down ${(downFor / 1000).toFixed(1)} s)`);
 
   // Back up: bad = a command on its keys that did not hit.
-  victim.child = await launch(victim.port);
+  await victim.restart();
   const up = phaseTracker('up', performance.now(), (outcome) => outcome !== 'hit');
   phase = up;
   const recovered = await waitFor(up, 0);
@@ -555,9 +432,6 @@ async function failover(name, servers) {
 // ---------------------------------------------------------------------------------------------------------
 // Reporting
 
-const fmtOps = (n) => Math.round(n).toLocaleString('en-US');
-const fmtCell = (cell) =>
-  cell === undefined ? '—' : cell.error ? `error: ${cell.error}` : fmtOps(cell.opsPerSec);
 const fmtMs = (ms) =>
   ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 const fmtWait = (w) => (w.reached ? fmtMs(w.ms) : `> ${fmtMs(w.ms)}`);
@@ -651,28 +525,11 @@ function markdown(meta, rows, failures) {
 // Main
 
 async function main() {
-  let memcachedVersion = 'unknown';
-  try {
-    memcachedVersion = execFileSync(MEMCACHED_BIN, ['-V'], { encoding: 'utf8' }).trim();
-  } catch {
-    // keep 'unknown'
-  }
-  const meta = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    memcached: memcachedVersion,
-    durationMs: DURATION_MS,
-    warmupMs: WARMUP_MS,
-    limitMs: LIMIT_MS,
-  };
+  const meta = runMeta(TIMING, { limitMs: LIMIT_MS });
   log(`memwire cluster bench: node ${meta.node}, ${meta.cpu} x${meta.cores}, ${meta.memcached}`);
   await loadCore().catch((err) => log(`memwire rows will be skipped: ${err.message}`));
-  const servers = await startServers();
-  log(
-    `memcached pids ${servers.map((s) => s.child.pid).join(', ')} on ${servers.map((s) => s.port).join(', ')}`,
-  );
+  const servers = await startServers(SERVERS, { memoryMb: 64, threads: 1 });
+  log(`memcached pids ${servers.map((s) => s.pid).join(', ')} on ${servers.map((s) => s.port).join(', ')}`);
 
   const rows = [];
   if (ONLY !== 'failover') {
@@ -706,7 +563,7 @@ async function main() {
       failures.push(entry);
     }
   }
-  for (const server of servers) await kill(server);
+  for (const server of servers) await server.kill();
 
   if (JSON_OUT) process.stdout.write(`${JSON.stringify({ meta, throughput: rows, failures }, null, 2)}\n`);
   else process.stdout.write(`${markdown(meta, rows, failures)}\n`);
@@ -716,6 +573,5 @@ async function main() {
 
 main().catch((err) => {
   log(err);
-  stopAll();
   process.exit(1);
 });

@@ -1,27 +1,29 @@
 #!/usr/bin/env node
 // memwire core benchmark: @memwire/core vs. popular Node memcached clients vs. a raw pipelined socket.
-//
-//   node bench/core.mjs            full run (3 s per cell after a 0.5 s warm-up)
-//   node bench/core.mjs --quick    short run (0.5 s per cell)
-//   node bench/core.mjs --json     machine-readable results on stdout (progress always goes to stderr)
-//   --duration=S --warmup=S        override the per-cell timings (seconds)
-//   --clients=raw,memwire,...      run only these clients
-//                                  (raw, raw-batched, memwire, memjs, memcached, memcache-client)
-//   MEMWIRE_BENCH_CORE=/path/index.js  benchmark that build instead of packages/core/dist
+// Usage: USAGE below (`node bench/core.mjs --help`); bench/README.md says what is measured and how.
 //
 // This is a benchmark, not a test: nothing here asserts on speed. It starts its own memcached on a free
 // loopback port and stops it (by pid) when done, on SIGINT/SIGTERM, and on uncaught errors.
 // Clients run one after another in this single process, never concurrently.
 
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
-import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import {
+  exitOnSignal,
+  fmtCell,
+  hitCount,
+  log,
+  measure,
+  parseFlags,
+  printableValue,
+  promisify,
+  runMeta,
+  startMemcached,
+  timingFlags,
+} from './lib.mjs';
 import { RawClient } from './raw-client.mjs';
 
 const require = createRequire(import.meta.url);
@@ -29,23 +31,27 @@ const require = createRequire(import.meta.url);
 // ---------------------------------------------------------------------------------------------------------
 // Options
 
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const opt = (name) => {
-  const hit = argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? undefined : hit.slice(name.length + 3);
-};
+const USAGE = `usage: node bench/core.mjs [options]
 
-const QUICK = flag('quick');
-const JSON_OUT = flag('json');
-const DURATION_MS = Number(opt('duration') ?? (QUICK ? 0.5 : 3)) * 1000;
-const WARMUP_MS = Number(opt('warmup') ?? 0.5) * 1000;
-const ONLY = opt('clients')?.split(',').filter(Boolean);
+  (no options)                   full run (3 s per cell after a 0.5 s warm-up)
+  --quick                        short run (0.5 s per cell)
+  --json                         machine-readable results on stdout (progress always goes to stderr)
+  --duration=S --warmup=S        override the per-cell timings (seconds)
+  --clients=raw,memwire,...      run only these clients
+                                 (raw, raw-batched, memwire, memjs, memcached, memcache-client)
+  --help                         this text
+
+  MEMWIRE_BENCH_CORE=/path/index.js  benchmark that build instead of packages/core/dist
+  MEMCACHED_BIN=/path/memcached      the memcached to start
+`;
+const flags = parseFlags(USAGE, ['quick', 'json', 'duration', 'warmup', 'clients']);
+const TIMING = timingFlags(flags);
+const JSON_OUT = TIMING.json;
+const ONLY = flags.opt('clients')?.split(',').filter(Boolean);
 
 const VALUE_SIZE = 100;
 const KEYSPACE = 1000;
 const MULTI_KEYS = 100;
-const DRAIN_TIMEOUT_MS = 10_000;
 const CONCURRENCY = { get: [1, 50, 200], set: [1, 50, 200], getMany: [1, 50] };
 const ALL_CONCURRENCIES = [1, 50, 200];
 const PEERS = ['memjs', 'memcached', 'memcache-client'];
@@ -54,12 +60,9 @@ const PEERS = ['memjs', 'memcached', 'memcache-client'];
 v8.setFlagsFromString('--expose-gc');
 const gc = globalThis.gc ?? vm.runInNewContext('gc');
 
-const log = (...args) => console.error(...args);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const keyOf = (i) => `bench:${i % KEYSPACE}`;
 
-// A fixed printable 100-byte ASCII value, so every client stores and returns the same bytes as a string.
-const VALUE = Array.from({ length: VALUE_SIZE }, (_, i) => String.fromCharCode(33 + ((i * 7) % 94))).join('');
+const VALUE = printableValue(VALUE_SIZE);
 
 // getMany key sets: MULTI_KEYS consecutive keys starting at a rotating offset.
 const MULTI_KEYSETS = Array.from({ length: 10 }, (_, s) =>
@@ -67,115 +70,13 @@ const MULTI_KEYSETS = Array.from({ length: 10 }, (_, s) =>
 );
 
 // ---------------------------------------------------------------------------------------------------------
-// memcached server lifecycle
+// memcached: started through the server library, which ends it by pid however the run ends.
 
-const MEMCACHED_BIN =
-  process.env.MEMCACHED_BIN || (existsSync('/usr/bin/memcached') ? '/usr/bin/memcached' : 'memcached');
-let server = null; // { child, pid, port }
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function tryConnect(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
-
-async function startMemcached() {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
-    const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '256', '-t', '2'];
-    if (process.getuid?.() === 0) args.push('-u', 'root');
-    const child = spawn(MEMCACHED_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let exited = false;
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', () => {
-      exited = true;
-    });
-    child.on('error', (err) => {
-      exited = true;
-      stderr += String(err);
-    });
-    server = { child, pid: child.pid, port };
-    const deadline = Date.now() + 5000;
-    while (!exited && Date.now() < deadline) {
-      if (await tryConnect(port)) return server;
-      await sleep(25);
-    }
-    stopMemcached();
-    log(`memcached did not come up on port ${port} (attempt ${attempt}): ${stderr.trim() || 'no output'}`);
-  }
-  throw new Error(`could not start ${MEMCACHED_BIN}`);
-}
-
-// Stop memcached and wait (bounded) until it has exited, so nothing outlives the run.
-async function stopMemcachedAndWait() {
-  const child = server?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return stopMemcached();
-  const exited = new Promise((r) => child.once('exit', r));
-  stopMemcached();
-  await Promise.race([exited, sleep(2000)]);
-}
-
-function stopMemcached() {
-  if (server?.pid && server.child.exitCode === null && server.child.signalCode === null) {
-    try {
-      process.kill(server.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  server = null;
-}
-
-process.on('exit', stopMemcached);
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    log(`\n${sig}: stopping memcached and exiting`);
-    stopMemcached();
-    process.exit(130);
-  });
-}
-process.on('uncaughtException', (err) => {
-  log('uncaught exception:', err);
-  stopMemcached();
-  process.exit(1);
-});
-process.on('unhandledRejection', (err) => {
-  log('unhandled rejection:', err);
-  stopMemcached();
-  process.exit(1);
-});
+exitOnSignal();
 
 // ---------------------------------------------------------------------------------------------------------
 // Client adapters. Each exposes: get(key) -> value|undefined, set(key, value) -> truthy,
 // getMany(keys) -> Map|object of hits, close(). Values are compared as strings (memjs returns Buffers).
-
-const promisify =
-  (fn) =>
-  (...args) =>
-    new Promise((resolve, reject) => fn(...args, (err, res) => (err ? reject(err) : resolve(res))));
 
 const coreDist = new URL('../packages/core/dist/index.mjs', import.meta.url);
 
@@ -315,45 +216,6 @@ const ADAPTERS = {
 // Measurement
 
 const asString = (v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v);
-const hitCount = (res) => (res instanceof Map ? res.size : res ? Object.keys(res).length : 0);
-
-async function measure(op, concurrency) {
-  let counter = 0;
-  let completed = 0;
-  let stop = false;
-  let error = null;
-  const worker = async () => {
-    while (!stop) {
-      try {
-        await op(counter++);
-      } catch (err) {
-        error ??= err;
-        stop = true;
-        return;
-      }
-      completed++;
-    }
-  };
-  const workers = Array.from({ length: concurrency }, worker);
-  await sleep(WARMUP_MS);
-  const c0 = completed;
-  const t0 = performance.now();
-  await sleep(DURATION_MS);
-  const c1 = completed;
-  const t1 = performance.now();
-  stop = true;
-  let drainTimer;
-  const drained = await Promise.race([
-    Promise.all(workers).then(() => true),
-    new Promise((r) => {
-      drainTimer = setTimeout(() => r(false), DRAIN_TIMEOUT_MS);
-    }),
-  ]);
-  clearTimeout(drainTimer);
-  if (error) return { error: String(error?.message ?? error) };
-  if (!drained) return { error: `in-flight ops did not complete within ${DRAIN_TIMEOUT_MS} ms` };
-  return { opsPerSec: ((c1 - c0) * 1000) / (t1 - t0) };
-}
 
 async function runClient(name, port) {
   const adapter = ADAPTERS[name];
@@ -384,14 +246,14 @@ async function runClient(name, port) {
 
     // set cells first; then (re)populate the whole keyspace with this client's own encoding for gets.
     for (const n of CONCURRENCY.set) {
-      result.cells[`set:${n}`] = await measure((i) => c.set(keyOf(i), VALUE), n);
+      result.cells[`set:${n}`] = await measure((i) => c.set(keyOf(i), VALUE), n, TIMING);
       log(`  ${name} set c=${n}: ${fmtCell(result.cells[`set:${n}`])}`);
     }
     for (let i = 0; i < KEYSPACE; i += 50) {
       await Promise.all(Array.from({ length: 50 }, (_, j) => c.set(keyOf(i + j), VALUE)));
     }
     for (const n of CONCURRENCY.get) {
-      result.cells[`get:${n}`] = await measure((i) => c.get(keyOf(i)), n);
+      result.cells[`get:${n}`] = await measure((i) => c.get(keyOf(i)), n, TIMING);
       log(`  ${name} get c=${n}: ${fmtCell(result.cells[`get:${n}`])}`);
     }
 
@@ -415,6 +277,7 @@ async function runClient(name, port) {
         result.cells[`getMany:${n}`] = await measure(
           (i) => c.getMany(MULTI_KEYSETS[i % MULTI_KEYSETS.length]),
           n,
+          TIMING,
         );
         log(`  ${name} getMany c=${n}: ${fmtCell(result.cells[`getMany:${n}`])}`);
       }
@@ -440,9 +303,6 @@ async function runClient(name, port) {
 // ---------------------------------------------------------------------------------------------------------
 // Reporting
 
-const fmtOps = (n) => Math.round(n).toLocaleString('en-US');
-const fmtCell = (cell) =>
-  cell === undefined ? '—' : cell.error ? `error: ${cell.error}` : fmtOps(cell.opsPerSec);
 const fmtRatio = (r) => (r === undefined ? '—' : `${r.toFixed(2)}×`);
 const opsOf = (results, client, op, n) =>
   results.find((r) => r.client === client)?.cells[`${op}:${n}`]?.opsPerSec;
@@ -546,25 +406,11 @@ function markdown(meta, results, ratios) {
 
 async function main() {
   const clients = Object.keys(ADAPTERS).filter((n) => !ONLY || ONLY.includes(n));
-  let memcachedVersion = 'unknown';
-  try {
-    memcachedVersion = execFileSync(MEMCACHED_BIN, ['-V'], { encoding: 'utf8' }).trim();
-  } catch {
-    // keep 'unknown'
-  }
-  const meta = {
-    date: new Date().toISOString(),
-    node: process.version,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    memcached: memcachedVersion,
-    durationMs: DURATION_MS,
-    warmupMs: WARMUP_MS,
-    quick: QUICK,
-  };
+  const meta = runMeta(TIMING, { quick: TIMING.quick });
   log(`memwire bench: node ${meta.node}, ${meta.cpu} x${meta.cores}, ${meta.memcached}`);
-  const { port, pid } = await startMemcached();
-  log(`memcached pid ${pid} on 127.0.0.1:${port}`);
+  const server = await startMemcached({ memoryMb: 256, threads: 2 });
+  const { port } = server;
+  log(`memcached pid ${server.pid} on 127.0.0.1:${port}`);
 
   const results = [];
   for (const name of clients) {
@@ -574,7 +420,7 @@ async function main() {
     if (r.skipped) log(`  ${name}: SKIPPED: ${r.skipped}`);
     results.push(r);
   }
-  await stopMemcachedAndWait();
+  await server.stop();
 
   const ratios = computeRatios(results);
   if (JSON_OUT) {
@@ -588,6 +434,5 @@ async function main() {
 
 main().catch((err) => {
   log(err);
-  stopMemcached();
   process.exit(1);
 });

@@ -2,10 +2,7 @@
 // in one run: a cached hit, the same route uncached, a static route sending the same body (per
 // framework), and apicache's in-memory hit. It asserts nothing; see bench/README.md ("Express") for how to read it.
 //
-//   npm run bench:express                 # builds, then: node bench/express.mjs
-//   node bench/express.mjs --quick        # one round of 3 s per route instead of three of 10
-//   node bench/express.mjs --json         # results as JSON on stdout (progress on stderr)
-//   node bench/express.mjs --connections=100 --duration=20 --warmup=3 --rounds=5
+// Usage: USAGE below (`node bench/express.mjs --help`); `npm run bench:express` builds first.
 //
 // Routes are measured in rounds (every route once per round, in turn) and each route's median round
 // is reported, so a drift in the machine's load hits every route alike.
@@ -13,12 +10,22 @@
 // The app runs in a child process (so autocannon and the server do not share one event loop), with
 // its own memcached (`memcached -l 127.0.0.1 -p <free port> -U 0 -m 64 -t 1`, `-u root` as root;
 // MEMCACHED_BIN overrides the binary), both ended by pid when the run ends or is interrupted.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseFlags, startMemcached } from './lib.mjs';
+
+const USAGE = `usage: node bench/express.mjs [options]
+
+  (no options)        three rounds of 10 s per route, 2 s warm-up each, 50 connections
+  --quick             one round of 3 s per route (1 s warm-up)
+  --json              results as JSON on stdout (progress on stderr)
+  --connections=N --duration=S --warmup=S --rounds=N
+  --help              this text
+
+  MEMCACHED_BIN=/path/memcached   the memcached to start
+`;
 
 const ROUTES = [
   { app: 'express', path: '/static', label: 'Express: static route (res.send of the same body)' },
@@ -100,28 +107,20 @@ async function serveApp() {
 // ---- the run (parent process) --------------------------------------------------------------------
 
 async function main() {
-  const args = Object.fromEntries(
-    process.argv.slice(2).map((arg) => {
-      const [name, value] = arg.replace(/^--/, '').split('=');
-      return [name, value ?? true];
-    }),
-  );
-  const quick = args.quick === true;
-  const duration = Number(args.duration ?? (quick ? 3 : 10));
-  const warmup = Number(args.warmup ?? (quick ? 1 : 2));
-  const connections = Number(args.connections ?? 50);
-  const rounds = Number(args.rounds ?? (quick ? 1 : 3));
+  const flags = parseFlags(USAGE, ['quick', 'json', 'duration', 'warmup', 'connections', 'rounds']);
+  const quick = flags.flag('quick');
+  const duration = Number(flags.opt('duration') ?? (quick ? 3 : 10));
+  const warmup = Number(flags.opt('warmup') ?? (quick ? 1 : 2));
+  const connections = Number(flags.opt('connections') ?? 50);
+  const rounds = Number(flags.opt('rounds') ?? (quick ? 1 : 3));
   const log = (line) => process.stderr.write(`${line}\n`);
   const { default: autocannon } = await import('autocannon');
 
+  // The server library ends memcached by pid on exit, so an interrupted run only has the app to end.
   const memcached = await startMemcached();
   let app;
-  const stopAll = () => {
-    app?.kill('SIGKILL');
-    memcached.child.kill('SIGKILL');
-  };
   process.on('SIGINT', () => {
-    stopAll();
+    app?.kill('SIGKILL');
     process.exit(130);
   });
   try {
@@ -184,7 +183,7 @@ async function main() {
         vsStatic: Math.round((r.requestsPerSecond / staticRates[r.app]) * 100) / 100,
       })),
     };
-    if (args.json) {
+    if (flags.flag('json')) {
       console.log(JSON.stringify(report, null, 2));
     } else {
       console.log(
@@ -203,7 +202,8 @@ async function main() {
     app.send('stop');
     await once(app, 'exit');
   } finally {
-    stopAll();
+    app?.kill('SIGKILL');
+    await memcached.stop();
   }
 }
 
@@ -211,32 +211,4 @@ function run(autocannon, options) {
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
   });
-}
-
-async function startMemcached() {
-  const port = await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address();
-      server.close(() => resolve(free));
-    });
-  });
-  const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64', '-t', '1'];
-  if (process.getuid?.() === 0) args.push('-u', 'root');
-  const child = spawn(process.env.MEMCACHED_BIN ?? 'memcached', args, { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return { child, port };
-    await sleep(20);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`memcached did not start on port ${port}`);
 }

@@ -9,8 +9,8 @@
 // Plain ESM on Node 20 or later. It imports the built packages: `npm run demo` builds them first.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { startMemcached } from '../test/support/servers/index.mjs';
 import { watchCacheStatus } from './demo-status.mjs';
-import { startLocalMemcached } from './local-memcached.mjs';
 
 const DEFAULT_PORT = 3000;
 const args = process.argv.slice(2);
@@ -32,7 +32,7 @@ process.once('SIGTERM', () => void stop('SIGTERM', checkOnly ? 143 : 0));
 
 const createApp = await importApp();
 const fromEnv = Boolean(process.env.MEMCACHIER_SERVERS?.trim() || process.env.MEMCACHE_SERVERS?.trim());
-if (!fromEnv) local = await startLocalMemcached();
+if (!fromEnv) local = await startMemcached();
 // A memcached started here needs no login: ignore the environment's credentials, if any.
 const memcached = local === undefined ? {} : { servers: local.address, env: false };
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: npm runs the demo, not turbo
@@ -63,7 +63,7 @@ if (checkOnly) await stop(undefined, (await check()) ? 0 : 1);
 async function stop(signal, code = 0) {
   if (stopping) return;
   stopping = true;
-  // A second Ctrl-C while closing gives up waiting; the memcached still goes (local-memcached's exit hook).
+  // A second Ctrl-C while closing gives up waiting; the memcached still goes (the server library's exit hook).
   process.once('SIGINT', () => process.exit(130));
   status?.pause();
   if (signal !== undefined) console.log(`${signal}: stopping${status ? ` (${status.summary()})` : ''}`);

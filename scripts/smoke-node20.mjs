@@ -3,7 +3,7 @@
 // devDependency: every package's ESM and CommonJS builds load, the CLI runs, and the core talks to a
 // real memcached and lets the process exit.
 import { createRequire } from 'node:module';
-import { startLocalMemcached } from './local-memcached.mjs';
+import { startMemcached } from '../test/support/servers/index.mjs';
 
 const require = createRequire(import.meta.url);
 // scripts/smoke-all.mjs says which major it meant to start (20 unless told): a run that landed on the
@@ -47,7 +47,7 @@ console.log('  memwire --help runs');
 
 const esm = await import('../packages/core/dist/index.mjs');
 const cjs = require('../packages/core/dist/index.cjs');
-const server = await startLocalMemcached();
+const server = await startMemcached();
 let failed = false;
 try {
   for (const [name, core] of [

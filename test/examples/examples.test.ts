@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
-import { type MemcachedOptions, type MemcachedServer, startMemcached } from '../support/memcached.js';
+import { type MemcachedOptions, type MemcachedServer, startMemcached } from '../support/index.js';
 
 /**
  * Each runnable example under examples/ has a `check.mjs` that plays its scenario against the memcached

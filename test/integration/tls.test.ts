@@ -9,7 +9,7 @@ import {
   TimeoutError,
   type Value,
 } from '../../packages/core/src/index.js';
-import { type MemcachedServer, startMemcached, stopAllMemcached } from '../support/memcached.js';
+import { type MemcachedServer, startMemcached, stopAllMemcached } from '../support/index.js';
 import { type RecordingRelay, startRecordingRelay } from '../support/recording-relay.js';
 import { createTestCertificates, type TestCertificates } from '../support/tls.js';
 

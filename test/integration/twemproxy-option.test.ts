@@ -9,13 +9,15 @@ import {
   ServerError,
   type Value,
 } from '../../packages/core/src/index.js';
-import { type MemcachedServer, startMemcached, stopAllMemcached } from '../support/memcached.js';
 import {
+  type MemcachedServer,
   type Nutcracker,
   STATS_INTERVAL_MS,
+  startMemcached,
   startNutcracker,
+  stopAllMemcached,
   stopAllNutcracker,
-} from '../support/nutcracker.js';
+} from '../support/index.js';
 
 /**
  * The `proxy: 'twemproxy'` client option, against a real nutcracker 0.5.0. twemproxy closes the client

@@ -11,13 +11,15 @@ import {
   TimeoutError,
   type Value,
 } from '../../packages/core/src/index.js';
-import { type MemcachedServer, startMemcached, stopAllMemcached } from '../support/memcached.js';
 import {
+  type MemcachedServer,
   type Nutcracker,
   STATS_INTERVAL_MS,
+  startMemcached,
   startNutcracker,
+  stopAllMemcached,
   stopAllNutcracker,
-} from '../support/nutcracker.js';
+} from '../support/index.js';
 
 /**
  * memwire through a real twemproxy (Debian's nutcracker 0.5.0) over three real memcached servers.

@@ -7,9 +7,8 @@ import {
   rawCodec,
   resolveConfig,
 } from '../../packages/core/src/index.js';
-import { type MemcachedServer, startMemcached } from '../support/memcached.js';
+import { type MemcachedServer, startMemcached } from '../support/index.js';
 import { flushAll, keysHeldBy } from './direct.js';
-import { type LoopbackServer, startOnLoopback } from './loopback-memcached.js';
 import { runPython } from './python.js';
 import { sampleKeys } from './sample-keys.js';
 
@@ -191,12 +190,16 @@ describe('a ring shared with pylibmc, 25 equal servers', () => {
 describe('a ring shared with pylibmc, servers on port 11211', () => {
   // libmemcached hashes `host-j` for port 11211 (`host:port-j` otherwise). 127.0.0.1:11211 may belong
   // to someone else, so these servers listen on 11211 of other loopback addresses.
+  // Linux routes all of 127.0.0.0/8 to the loopback interface; elsewhere, or when 11211 is taken on
+  // one of them, startMemcached rejects and these tests skip.
   const hosts = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
-  let servers: LoopbackServer[] = [];
+  let servers: MemcachedServer[] = [];
   let unavailable: string | undefined;
 
   beforeAll(async () => {
-    const started = await Promise.allSettled(hosts.map((host) => startOnLoopback(host)));
+    const started = await Promise.allSettled(
+      hosts.map((host) => startMemcached({ host, port: 11211, memoryMb: 8 })),
+    );
     servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failure = started.find((result) => result.status === 'rejected');
     if (failure !== undefined) unavailable = `no memcached on 127.0.0.x:11211: ${String(failure.reason)}`;

@@ -7,7 +7,7 @@ import {
   type PhpValue,
   phpCodec,
 } from '../../packages/core/src/index.js';
-import { type MemcachedServer, startMemcached } from '../support/memcached.js';
+import { type MemcachedServer, startMemcached } from '../support/index.js';
 import { runPhp } from './php.js';
 import { flagsReader, storedFlags } from './stored-flags.js';
 

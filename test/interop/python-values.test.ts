@@ -8,7 +8,7 @@ import {
   type PymemcacheValue,
   pymemcacheCodec,
 } from '../../packages/core/src/index.js';
-import { type MemcachedServer, startMemcached } from '../support/memcached.js';
+import { type MemcachedServer, startMemcached } from '../support/index.js';
 import { runPython } from './python.js';
 import { flagsReader, storedFlags } from './stored-flags.js';
 

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenOnFreePort } from './servers/ports.mjs';
 
 export type FrontDialect = 'memcachier' | 'ironcache';
 
@@ -41,7 +42,7 @@ type Check = (key: string, data: string) => boolean;
  * Speaks a hosted service's pseudo-set login in front of a real memcached, so the client's auth can be
  * tested against dialects that have no server here. After a good login it relays bytes untouched.
  */
-export function startAuthFront(options: AuthFrontOptions): Promise<AuthFront> {
+export async function startAuthFront(options: AuthFrontOptions): Promise<AuthFront> {
   const check = credentialCheck(options);
   const sockets = new Set<Socket>();
   const stats = { logins: 0, failures: 0, connections: 0 };
@@ -59,31 +60,21 @@ export function startAuthFront(options: AuthFrontOptions): Promise<AuthFront> {
     handleConnection(client, check, options.upstreamPort, stats, track);
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('startAuthFront: server has no TCP address'));
-        return;
-      }
-      const { port } = address;
-      resolve({
-        port,
-        address: `127.0.0.1:${port}`,
-        get logins() {
-          return stats.logins;
-        },
-        get failures() {
-          return stats.failures;
-        },
-        get connections() {
-          return stats.connections;
-        },
-        close: () => closeAll(server, sockets),
-      });
-    });
-  });
+  const port = await listenOnFreePort(server);
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    get logins() {
+      return stats.logins;
+    },
+    get failures() {
+      return stats.failures;
+    },
+    get connections() {
+      return stats.connections;
+    },
+    close: () => closeAll(server, sockets),
+  };
 }
 
 function credentialCheck(options: AuthFrontOptions): Check {

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenOnFreePort } from './servers/ports.mjs';
 
 export interface FakeServer {
   readonly port: number;
@@ -22,7 +23,7 @@ export type FakeDataHandler = (socket: Socket, chunk: Buffer, state: FakeConnect
  * stalling, answering garbage, cutting a connection mid-reply. `state` is per connection, so a handler can
  * wait for a whole command on that connection before acting.
  */
-export function startFakeServer(onData: FakeDataHandler): Promise<FakeServer> {
+export async function startFakeServer(onData: FakeDataHandler): Promise<FakeServer> {
   const sockets = new Set<Socket>();
   let received = Buffer.alloc(0);
   let connections = 0;
@@ -41,28 +42,18 @@ export function startFakeServer(onData: FakeDataHandler): Promise<FakeServer> {
     });
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('startFakeServer: server has no TCP address'));
-        return;
-      }
-      const { port } = address;
-      resolve({
-        port,
-        address: `127.0.0.1:${port}`,
-        get connections() {
-          return connections;
-        },
-        get received() {
-          return received;
-        },
-        close: () => closeServer(server, sockets),
-      });
-    });
-  });
+  const port = await listenOnFreePort(server);
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
+    get received() {
+      return received;
+    },
+    close: () => closeServer(server, sockets),
+  };
 }
 
 function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {

@@ -1,7 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
-import { type MemcachedServer, startMemcached } from './memcached.js';
+import { type FaultProxy, type MemcachedServer, startFaultProxy, startMemcached } from './servers/index.mjs';
 
 /** A raw client of the proxy: everything it receives, and whether the proxy closed it. */
 interface Raw {

@@ -5,22 +5,31 @@ export {
   type FakeServer,
   startFakeServer,
 } from './fake-server.js';
-export { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
-export { freePort } from './free-port.js';
+export { type RecordingRelay, type RelayedConnection, startRecordingRelay } from './recording-relay.js';
+export { type NodeScriptOptions, type NodeScriptRun, runNodeScript } from './run-node-script.js';
+// memcached, nutcracker and the fault proxy: one library shared with bench/ and scripts/.
 export {
+  accepts,
+  closeAllFaultProxies,
+  type Fault,
+  type FaultProxy,
+  findMemcached,
+  freePort,
+  MEMCACHED_DEFAULTS,
   type MemcachedOptions,
   type MemcachedServer,
-  startMemcached,
-  stopAllMemcached,
-} from './memcached.js';
-export {
   type Nutcracker,
   type NutcrackerOptions,
   type NutcrackerPoolStats,
+  runningPids,
+  ServerStartError,
+  type ServerStartErrorCode,
   STATS_INTERVAL_MS,
+  startFaultProxy,
+  startMemcached,
   startNutcracker,
+  stopAllMemcached,
   stopAllNutcracker,
-} from './nutcracker.js';
-export { type RecordingRelay, type RelayedConnection, startRecordingRelay } from './recording-relay.js';
-export { type NodeScriptOptions, type NodeScriptRun, runNodeScript } from './run-node-script.js';
+  stopAllServers,
+} from './servers/index.mjs';
 export { createTestCertificates, type TestCertificates } from './tls.js';

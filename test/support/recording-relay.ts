@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenOnFreePort } from './servers/ports.mjs';
 
 /** The bytes of one relayed connection, in each direction. */
 export interface RelayedConnection {
@@ -20,7 +21,7 @@ export interface RecordingRelay {
  * A TCP relay to `127.0.0.1:upstreamPort` that records what crosses it, byte for byte, so a test can
  * see what actually went over the wire (a TLS handshake, never plaintext) without touching either end.
  */
-export function startRecordingRelay(upstreamPort: number): Promise<RecordingRelay> {
+export async function startRecordingRelay(upstreamPort: number): Promise<RecordingRelay> {
   const sockets = new Set<Socket>();
   const connections: RelayedConnection[] = [];
   const track = (socket: Socket): void => {
@@ -48,23 +49,13 @@ export function startRecordingRelay(upstreamPort: number): Promise<RecordingRela
     upstream.on('close', () => client.destroy());
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('startRecordingRelay: server has no TCP address'));
-        return;
-      }
-      const { port } = address;
-      resolve({
-        port,
-        address: `127.0.0.1:${port}`,
-        connections,
-        close: () => closeAll(server, sockets),
-      });
-    });
-  });
+  const port = await listenOnFreePort(server);
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    connections,
+    close: () => closeAll(server, sockets),
+  };
 }
 
 function closeAll(server: Server, sockets: Set<Socket>): Promise<void> {

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type AuthFront, startAuthFront } from './auth-front.js';
 import { type FakeServer, startFakeServer } from './fake-server.js';
-import { type MemcachedServer, startMemcached, stopAllMemcached } from './memcached.js';
+import { type MemcachedServer, startMemcached, stopAllMemcached } from './servers/index.mjs';
 
 /** A raw socket that collects everything it is sent, so tests can wait for an exact reply. */
 interface Raw {

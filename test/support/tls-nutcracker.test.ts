@@ -3,8 +3,13 @@ import { existsSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type MemcachedServer, startMemcached, stopAllMemcached } from './memcached.js';
-import { startNutcracker, stopAllNutcracker } from './nutcracker.js';
+import {
+  type MemcachedServer,
+  startMemcached,
+  startNutcracker,
+  stopAllMemcached,
+  stopAllNutcracker,
+} from './servers/index.mjs';
 import { createTestCertificates, type TestCertificates } from './tls.js';
 
 /** Sends `command` over TLS (trusting `ca`) and resolves with the first reply line. */
