@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { findMachineNode } from '../../scripts/machine-node.mjs';
 import { readmeSnippets, runnableSource } from '../docs/snippets.js';
 import { ensureBuilt } from '../support/ensure-built.js';
 import { type MemcachedServer, runNodeScript, startMemcached } from '../support/index.js';
+import { installPackedApp, workspaceVersion } from '../support/packed-app.js';
 
 // A new user's app: a clean folder outside the workspace (no "type": "module", as npm 11's
 // `npm init -y` writes "commonjs"), the packages installed from the tarballs `npm pack` makes, with
@@ -17,33 +18,21 @@ import { type MemcachedServer, runNodeScript, startMemcached } from '../support/
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 /** Every published package but @memwire/nestjs, whose packed test (packages/nestjs/test) brings Nest. */
 const PACKAGES = ['core', 'http-cache', 'express', 'fastify', 'rest', 'keyv', 'cache-manager', 'cli'];
-const version = (name: string): string =>
-  (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
-    .version;
 const node = findMachineNode() ?? process.execPath;
 
 let app: string;
 let memcached: MemcachedServer;
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), 'memwire-first-day-'));
-  const dependencies: Record<string, string> = {};
-  for (const name of PACKAGES) {
-    ensureBuilt(join(root, 'packages', name));
-    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', app], {
-      cwd: join(root, 'packages', name),
-      encoding: 'utf8',
-    });
-    dependencies[`@memwire/${name}`] = `file:${join(app, out.trim().split('\n').at(-1)!)}`;
-  }
-  for (const name of ['express', 'fastify', 'keyv', 'cache-manager']) dependencies[name] = version(name);
-  writeFileSync(
-    join(app, 'package.json'),
-    JSON.stringify({ name: 'first-day', private: true, type: 'commonjs', dependencies }),
-  );
-  // --prefer-offline: the workspace's own install filled npm's cache with these versions.
-  execFileSync('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
-    cwd: app,
-    stdio: 'ignore',
+  for (const name of PACKAGES) ensureBuilt(join(root, 'packages', name));
+  installPackedApp({
+    root,
+    folder: app,
+    packages: PACKAGES,
+    others: Object.fromEntries(
+      ['express', 'fastify', 'keyv', 'cache-manager'].map((name) => [name, workspaceVersion(root, name)]),
+    ),
+    manifest: { name: 'first-day', type: 'commonjs' },
   });
   memcached = await startMemcached();
 }, 300_000);

@@ -1,55 +1,33 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findMachineNode } from '../../../scripts/machine-node.mjs';
 import { type MemcachedServer, runNodeScript, startMemcached } from '../../../test/support/index.js';
+import { installPackedApp, workspaceVersion } from '../../../test/support/packed-app.js';
 
 // A Nest app on Fastify, installed in a clean folder from packed tarballs of @memwire/nestjs and what
 // it depends on, with only what such an app uses: no Express, no cache-manager, no keyv. It must load
 // and cache, on the machine's own Node (20 on CI). CI builds before vitest, so dist/ is there.
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const version = (name: string): string =>
-  (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
-    .version;
 
 let folder: string;
 let memcached: MemcachedServer;
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'memwire-nest-fastify-'));
-  const tarballs = ['core', 'http-cache', 'nestjs'].map((name) => {
-    const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', folder], {
-      cwd: join(root, 'packages', name),
-      encoding: 'utf8',
-    });
-    return join(folder, out.trim().split('\n').at(-1)!);
-  });
-  const [core, httpCache, nestjs] = tarballs;
-  writeFileSync(
-    join(folder, 'package.json'),
-    JSON.stringify({
-      name: 'nest-on-fastify',
-      private: true,
-      type: 'module',
-      dependencies: {
-        '@memwire/core': `file:${core}`,
-        '@memwire/http-cache': `file:${httpCache}`,
-        '@memwire/nestjs': `file:${nestjs}`,
-        '@nestjs/common': version('@nestjs/common'),
-        '@nestjs/core': version('@nestjs/core'),
-        '@nestjs/platform-fastify': version('@nestjs/platform-fastify'),
-        'reflect-metadata': version('reflect-metadata'),
-        rxjs: version('rxjs'),
-      },
-    }),
-  );
-  // --prefer-offline: the workspace's own install filled npm's cache with these versions.
-  execFileSync('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
-    cwd: folder,
-    stdio: 'ignore',
+  installPackedApp({
+    root,
+    folder,
+    packages: ['core', 'http-cache', 'nestjs'],
+    others: Object.fromEntries(
+      ['@nestjs/common', '@nestjs/core', '@nestjs/platform-fastify', 'reflect-metadata', 'rxjs'].map(
+        (name) => [name, workspaceVersion(root, name)],
+      ),
+    ),
+    manifest: { name: 'nest-on-fastify', type: 'module' },
   });
   memcached = await startMemcached();
 }, 300_000);
