@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureBuilt } from '../support/ensure-built.js';
 import { type MemcachedServer, runNodeScript, startMemcached } from '../support/index.js';
-import { moduleOf, readmeSnippets, runnableSource, type Snippet } from './snippets.js';
+import { moduleOf, otherBlocks, readmeSnippets, runnableSource, type Snippet } from './snippets.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -135,4 +135,34 @@ describe('README code blocks', () => {
       expect(run.code, run.stdout).toBe(0);
     }, 30_000);
   }
+});
+
+describe('README blocks of other languages', () => {
+  test('JSON blocks parse', () => {
+    const blocks = otherBlocks(root, 'json');
+    expect(blocks.length).toBeGreaterThan(0);
+    const broken = blocks.flatMap(({ where, code }) => {
+      try {
+        JSON.parse(code);
+        return [];
+      } catch (error) {
+        return [`${where}: ${(error as Error).message}`];
+      }
+    });
+    expect(broken).toEqual([]);
+  });
+
+  test('Python blocks compile', () => {
+    const blocks = otherBlocks(root, 'python');
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const { where, code } of blocks) {
+      const check = () =>
+        execFileSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], {
+          input: code,
+          encoding: 'utf8',
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+      expect(check, where).not.toThrow();
+    }
+  });
 });

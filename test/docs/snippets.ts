@@ -102,13 +102,30 @@ export function runnableSource(snippet: Snippet): string {
   }).outputText;
 }
 
-/** The blocks of the root README and of every package's and example's README under `root`. */
-export function readmeSnippets(root: string): Snippet[] {
+/** The root README and every package's and example's README under `root`, relative to it. */
+export function readmeFiles(root: string): string[] {
   const inFolders = (folder: string) =>
     readdirSync(join(root, folder), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => `${folder}/${entry.name}/README.md`);
-  return ['README.md', ...inFolders('packages'), ...inFolders('examples')]
-    .filter((file) => existsSync(join(root, file)))
-    .flatMap((file) => snippetsOf(join(root, file), file));
+  return ['README.md', ...inFolders('packages'), ...inFolders('examples')].filter((file) =>
+    existsSync(join(root, file)),
+  );
+}
+
+/** The blocks of the root README and of every package's and example's README under `root`. */
+export function readmeSnippets(root: string): Snippet[] {
+  return readmeFiles(root).flatMap((file) => snippetsOf(join(root, file), file));
+}
+
+/** The blocks of other languages a README shows as data or code: JSON must parse, Python must compile. */
+export function otherBlocks(root: string, language: 'json' | 'python'): { where: string; code: string }[] {
+  const fence = new RegExp(`^( *)\`\`\`${language}\\b[^\\n]*\\n([\\s\\S]*?)^\\1\`\`\``, 'gm');
+  return readmeFiles(root).flatMap((file) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    return [...text.matchAll(fence)].map((match) => ({
+      where: `${file}:${text.slice(0, match.index).split('\n').length}`,
+      code: match[2]!,
+    }));
+  });
 }
