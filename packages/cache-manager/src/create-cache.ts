@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ConfigError } from '@memwire/core';
-import { KeyvMemwire, namespaceKeys } from '@memwire/keyv';
+import { KeyvMemwire, logUnheardErrors, namespaceKeys } from '@memwire/keyv';
 import * as cacheManager from 'cache-manager';
 import { Keyv } from 'keyv';
 import { WrapLock } from './lock.js';
@@ -51,6 +51,8 @@ export function createMemwireCache(options: MemwireCacheOptions = {}): MemwireCa
   const adapter = new KeyvMemwire({ ...adapterOptions, namespace });
   // Keyv's own prefix off: the adapter's namespace already leads every key.
   const remote = new Keyv({ store: adapter, namespace, useKeyPrefix: false });
+  // cache-manager never listens to its tiers' errors: with a logger, the first of each kind is seen.
+  logUnheardErrors(remote, adapter.client.logger);
   const stores = memory === false ? [remote] : [memoryKeyv(memory), remote];
   const base = cacheManager.createCache({
     stores,

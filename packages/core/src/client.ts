@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { LoginFlow } from './auth/login.js';
+import { logClientEvents } from './client-log.js';
 import { AutoDiscovery, type ClusterConfig } from './cluster/discovery.js';
 import { Topology } from './cluster/topology.js';
 import type { Codec, EncodedValue } from './codec/codec.js';
@@ -26,6 +27,7 @@ import {
   ValueTooLargeError,
 } from './errors.js';
 import { CasSink, type CasToken, ManySink, ValueSink, type ValueWithCas } from './get-sinks.js';
+import type { MemwireLogger } from './logger.js';
 import { type Outcome, settle } from './outcomes.js';
 import {
   byteLength,
@@ -154,7 +156,13 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
         if (!this.closed) discovery.start();
       });
     }
-    if (config.credentials !== undefined && config.tls === undefined) warnIfCleartext(config.servers);
+    const log = config.logger === undefined ? undefined : logClientEvents(this, config.logger);
+    if (config.credentials !== undefined && config.tls === undefined) warnIfCleartext(config.servers, log);
+  }
+
+  /** The `logger` option, for adapters to report there what nobody listens for; undefined when none. */
+  get logger(): MemwireLogger | undefined {
+    return this.config.logger;
   }
 
   /** The servers as `host:port`, in configured order. */

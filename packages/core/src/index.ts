@@ -54,6 +54,7 @@ export { parseMemcacheUrl } from './config/url.js';
 export * from './errors.js';
 export type { CasToken, ValueWithCas } from './get-sinks.js';
 export { type DjangoKeyOptions, djangoKeyFunction } from './key-functions.js';
+export type { MemwireLogger } from './logger.js';
 export type { Outcome } from './outcomes.js';
 // ---- Cache primitives: each adapter builds on these, none rebuilds one ----------------------------
 export {

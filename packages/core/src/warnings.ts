@@ -14,11 +14,20 @@ export function isLoopback(host: string): boolean {
  * network (a non-loopback host without TLS). Uses process warnings so it can be silenced or turned
  * into an error with Node's own flags.
  */
-export function warnIfCleartext(servers: readonly ServerAddress[]): void {
-  if (warned || servers.every((server) => isLoopback(server.host))) return;
+export function warnIfCleartext(
+  servers: readonly ServerAddress[],
+  logger?: { warn(message: string): void },
+): void {
+  if (servers.every((server) => isLoopback(server.host))) return;
+  // A logger hears it once per client that would send them; a process warning, once per process.
+  if (logger !== undefined) {
+    logger.warn(CLEARTEXT);
+    return;
+  }
+  if (warned) return;
   warned = true;
-  process.emitWarning(
-    'memwire: credentials are sent in clear text to a non-loopback memcached server; use TLS (tls: true or memcaches://) where the network is not trusted',
-    { code: 'MEMWIRE_CLEARTEXT_CREDENTIALS' },
-  );
+  process.emitWarning(CLEARTEXT, { code: 'MEMWIRE_CLEARTEXT_CREDENTIALS' });
 }
+
+const CLEARTEXT =
+  'memwire: credentials are sent in clear text to a non-loopback memcached server; use TLS (tls: true or memcaches://) where the network is not trusted';

@@ -1,6 +1,7 @@
 import { Keyv } from 'keyv';
 import { KeyvMemwire } from './adapter.js';
 import type { KeyvMemwireOptions } from './options.js';
+import { logUnheardErrors } from './unheard-errors.js';
 
 /** Options of {@link createKeyv}: the adapter's and the client's, plus Keyv's own `namespace` and `ttl`. */
 export interface CreateKeyvOptions extends KeyvMemwireOptions {
@@ -40,5 +41,7 @@ export function createKeyv<T = unknown>(options: CreateKeyvOptions | string = {}
   const settings = typeof options === 'string' ? { servers: options } : options;
   const { namespace = DEFAULT_KEYV_NAMESPACE, ttl, ...adapterOptions } = settings;
   const store = new KeyvMemwire({ ...adapterOptions, namespace });
-  return new Keyv<T>({ store, namespace, ttl, useKeyPrefix: false });
+  const keyv = new Keyv<T>({ store, namespace, ttl, useKeyPrefix: false });
+  logUnheardErrors(keyv, store.client.logger);
+  return keyv;
 }

@@ -9,3 +9,4 @@ export type { MemwireClient } from './generations.js';
 export { type NamespaceKeys, namespaceKeys } from './namespace-keys.js';
 export { KEYV_MEMWIRE_DEFAULTS, type KeyvMemwireOptions } from './options.js';
 export { toWriteOptions } from './ttl.js';
+export { logUnheardErrors } from './unheard-errors.js';

@@ -1,5 +1,5 @@
 import { type Client, ConfigError, createClient, type Value } from '@memwire/core';
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { type DynamicModule, Logger, Module, type Provider } from '@nestjs/common';
 import type {
   MemwireClientOptions,
   MemwireModuleAsyncOptions,
@@ -92,7 +92,11 @@ function clientModule(
       {
         provide: clientToken,
         useFactory: ({ responseCache: _responseCache, ...clientOptions }: AnyOptions) =>
-          createClient(clientOptions),
+          // Nest's own Logger unless the options name one (or `false`): an outage shows in the app's log.
+          createClient({
+            ...clientOptions,
+            logger: clientOptions.logger ?? new Logger(name === undefined ? 'Memwire' : `Memwire:${name}`),
+          }),
         inject: [optionsToken],
       },
       {

@@ -2,6 +2,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { AuthDialect } from '../auth/dialects.js';
 import type { Failover } from '../cluster/topology.js';
 import type { Codec } from '../codec/codec.js';
+import type { MemwireLogger } from '../logger.js';
 import type { ServerAddressInput } from './server-address.js';
 
 /**
@@ -186,4 +187,12 @@ export interface ClientOptions<In = unknown, Out = In> {
    * sockets let it. @default false
    */
   unrefWhenIdle?: boolean | undefined;
+  /**
+   * Where to report, once per change of state, what an operator should know: a server marked down
+   * and back up, a refused login, credentials about to cross a network in clear text, failing auto
+   * discovery; adapters report there the errors nobody listens for. `console`, pino, winston and
+   * Nest's `Logger` fit (one line of text per call, never a secret). `false` or none: nothing is
+   * logged (the clear-text warning is then a process warning, as before). @default none
+   */
+  logger?: MemwireLogger | false | undefined;
 }

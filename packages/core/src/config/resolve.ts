@@ -6,6 +6,7 @@ import type { Failover } from '../cluster/topology.js';
 import type { Codec } from '../codec/codec.js';
 import { defaultCodec } from '../codec/default-codec.js';
 import { ConfigError } from '../errors.js';
+import type { MemwireLogger } from '../logger.js';
 import { keyProblem } from '../protocol/keys.js';
 import { DEFAULT_OPTIONS } from './defaults.js';
 import { readEnvironment } from './env.js';
@@ -52,6 +53,7 @@ export interface ResolvedConfig<In, Out> {
   maxReplyValueSize: number;
   maxPendingCommands: number;
   unrefWhenIdle: boolean;
+  logger: MemwireLogger | undefined;
 }
 
 /** Applies the environment and the defaults to `options`; throws ConfigError on anything invalid. */
@@ -198,7 +200,18 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
       1,
     ),
     unrefWhenIdle: options.unrefWhenIdle ?? DEFAULT_OPTIONS.unrefWhenIdle,
+    logger: checkLogger(options.logger),
   };
+}
+
+function checkLogger(logger: ClientOptions['logger']): MemwireLogger | undefined {
+  if (logger === undefined || logger === false) return undefined;
+  if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
+    throw new ConfigError(
+      'logger must be an object with a warn(message) method (console, pino, Nest’s Logger…) or false',
+    );
+  }
+  return logger;
 }
 
 function buildCredentials(
