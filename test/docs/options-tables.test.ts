@@ -10,6 +10,7 @@ import { MEMWIRE_CACHE_DEFAULTS } from '../../packages/cache-manager/src/options
 import { DEFAULT_OPTIONS } from '../../packages/core/src/config/defaults.js';
 import { HTTP_CACHE_DEFAULTS } from '../../packages/http-cache/src/config.js';
 import { KEYV_MEMWIRE_DEFAULTS } from '../../packages/keyv/src/options.js';
+import { MEMWIRE_INSTRUMENTATION_DEFAULTS } from '../../packages/opentelemetry/src/options.js';
 import { CACHE_ROUTER_DEFAULTS } from '../../packages/rest/src/options.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -130,6 +131,12 @@ const tables: Table[] = [
       Object.entries(CACHE_ROUTER_DEFAULTS).filter(([name]) => name !== 'maxValueSize'),
     ),
     inText: { allowCrossSite: 'a paragraph of its own under the table, with its default' },
+  },
+  {
+    readme: 'packages/opentelemetry/README.md',
+    heading: '## Options',
+    options: [{ file: 'packages/opentelemetry/src/options.ts', name: 'MemwireInstrumentationConfig' }],
+    defaults: MEMWIRE_INSTRUMENTATION_DEFAULTS,
   },
   {
     readme: 'packages/nestjs/README.md',

@@ -17,7 +17,17 @@ import { installPackedApp, workspaceVersion } from '../support/packed-app.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 /** Every published package but @memwire/nestjs, whose packed test (packages/nestjs/test) brings Nest. */
-const PACKAGES = ['core', 'http-cache', 'express', 'fastify', 'rest', 'keyv', 'cache-manager', 'cli'];
+const PACKAGES = [
+  'core',
+  'http-cache',
+  'express',
+  'fastify',
+  'rest',
+  'keyv',
+  'cache-manager',
+  'cli',
+  'opentelemetry',
+];
 const node = findMachineNode() ?? process.execPath;
 
 let app: string;
@@ -30,7 +40,14 @@ beforeAll(async () => {
     folder: app,
     packages: PACKAGES,
     others: Object.fromEntries(
-      ['express', 'fastify', 'keyv', 'cache-manager'].map((name) => [name, workspaceVersion(root, name)]),
+      [
+        'express',
+        'fastify',
+        'keyv',
+        'cache-manager',
+        '@opentelemetry/api',
+        '@opentelemetry/instrumentation',
+      ].map((name) => [name, workspaceVersion(root, name)]),
     ),
     manifest: { name: 'first-day', type: 'commonjs' },
   });

@@ -45,7 +45,7 @@ import {
 import { createKeyMapper } from './protocol/keys.js';
 import { toExptime } from './protocol/ttl.js';
 import { type StatsSummary, summarizeStats } from './stats-summary.js';
-import { type CommandTrace, isTracing, traceCommand } from './tracing.js';
+import { type CommandTrace, isTracing, publishServerState, traceCommand } from './tracing.js';
 import { warnIfCleartext } from './warnings.js';
 
 /** Options every call accepts. */
@@ -117,10 +117,12 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     const events: PoolEvents = {
       serverDown: (pool, error) => {
         this.topology.rebuild();
+        publishServerState({ server: pool.address, state: 'down', error });
         this.emit('serverDown', { server: pool.address, error });
       },
       serverUp: (pool) => {
         this.topology.rebuild();
+        publishServerState({ server: pool.address, state: 'up' });
         this.emit('serverUp', { server: pool.address });
       },
     };

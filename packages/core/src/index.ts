@@ -74,5 +74,10 @@ export { SingleFlight } from './primitives/single-flight.js';
 export { keyProblem, MAX_KEY_BYTES } from './protocol/keys.js';
 export { MAX_EXPTIME, MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
 export { type StatsSummary, summarizeStats } from './stats-summary.js';
-export { type CommandTrace, commandChannel } from './tracing.js';
+export {
+  type CommandTrace,
+  commandChannel,
+  type ServerStateMessage,
+  serverChannel,
+} from './tracing.js';
 export { isLoopback } from './warnings.js';

@@ -1,6 +1,6 @@
 // A named import, not `import diagnosticsChannel from`: the default import is copied into our .d.cts,
 // where a CommonJS consumer without esModuleInterop gets TS1192 (test/consumer-types checks it).
-import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
+import { type Channel, channel, type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
 
 /**
  * What the `memwire:command` tracing channel publishes for each command, so OpenTelemetry (or any
@@ -37,6 +37,23 @@ export interface CommandTrace {
 }
 
 export const commandChannel: TracingChannel<CommandTrace, CommandTrace> = tracingChannel('memwire:command');
+
+/** What the `memwire:server` channel publishes when a server is marked down or answers again. */
+export interface ServerStateMessage {
+  /** `host:port` */
+  server: string;
+  state: 'up' | 'down';
+  /** Why it was marked down. */
+  error?: Error | undefined;
+}
+
+/** A server's state changes, for metrics (the `serverDown` / `serverUp` events, process-wide). */
+export const serverChannel = channel('memwire:server') as Channel<ServerStateMessage, ServerStateMessage>;
+
+/** Publishes a state change, when anyone listens. */
+export function publishServerState(message: ServerStateMessage): void {
+  if (serverChannel.hasSubscribers) serverChannel.publish(message);
+}
 
 /** Whether anyone listens: tracing costs nothing on the hot path when nobody does. */
 export function isTracing(): boolean {

@@ -11,6 +11,7 @@ export { capturedBytesHeld } from './node/capture-budget.js';
 export { expressRefresh, withoutInjectedAgent } from './node/inject-refresh.js';
 // Node's request and response: what every framework adapter calls.
 export { type ExchangeIO, localTags, runExchange } from './node/run-exchange.js';
+export { type CacheStatusMessage, cacheStatusChannel } from './node/status-channel.js';
 export { headerSnapshot, removeOnHead, setHeaders, writeServed } from './node/write-served.js';
 export { normalizeUrl } from './rules/url.js';
 export type {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Exchange } from '../engine/exchange.js';
 import type { OriginResponse, ServedResponse } from '../types.js';
 import { captureResponse } from './capture.js';
+import { publishCacheStatus } from './status-channel.js';
 import { removeOnHead, setHeaders, writeServed } from './write-served.js';
 
 /** What {@link runExchange} works on: Node's request and response, and the adapter's few choices. */
@@ -36,6 +37,11 @@ export interface ExchangeIO {
  */
 export function runExchange(exchange: Exchange, io: ExchangeIO): 'served' | 'origin' {
   const { response } = io;
+  try {
+    publishCacheStatus({ status: exchange.cacheStatus, request: io.request, response });
+  } catch {
+    // A subscriber's failure is not the request's.
+  }
   try {
     // Installed before any capture, so inside it: the capture reads the head (and the cache decides
     // on the targeted field) before these go. The tag header is also dropped by the captures below,
