@@ -1,5 +1,6 @@
 // Makes sure the servers and peer clients the tests use are installed: memcached and nutcracker (servers),
-// pylibmc, Django and php-memcached (libmemcached-based clients the interop tests compare against).
+// pylibmc, Django and php-memcached (libmemcached-based clients the interop tests compare against), and
+// Chromium (the dashboard's browser test).
 // Silent and quick when everything is there, so `pretest` stays quiet. Plain ESM, no dependencies: it
 // runs on Node 20.
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,6 +26,8 @@ const ALL_CHECKS = [
   { pkg: 'python3-pymemcache', present: () => pythonImports('pymemcache') },
   { pkg: 'php-cli', present: async () => onPath('php') },
   { pkg: 'php-memcached', present: phpHasMemcached },
+  // The dashboard's browser test (packages/cli/test/dashboard-browser.test.ts) drives Debian's Chromium.
+  { pkg: 'chromium', present: async () => onPath('chromium') },
 ];
 
 // `--only=memcached` (the demo) asks for just those packages; the test suite needs them all.

@@ -7,6 +7,7 @@ import { MEMWIRE_STORE_DEFAULTS } from '../../packages/cache-manager/src/legacy-
 import { WRAP_LOCK_DEFAULTS } from '../../packages/cache-manager/src/lock.js';
 import { MEMORY_TIER_DEFAULTS } from '../../packages/cache-manager/src/memory-tier.js';
 import { MEMWIRE_CACHE_DEFAULTS } from '../../packages/cache-manager/src/options.js';
+import { DASHBOARD_DEFAULTS } from '../../packages/cli/src/dashboard/handler.js';
 import { DEFAULT_OPTIONS } from '../../packages/core/src/config/defaults.js';
 import { HTTP_CACHE_DEFAULTS } from '../../packages/http-cache/src/config.js';
 import { KEYV_MEMWIRE_DEFAULTS } from '../../packages/keyv/src/options.js';
@@ -137,6 +138,12 @@ const tables: Table[] = [
     heading: '## Options',
     options: [{ file: 'packages/opentelemetry/src/options.ts', name: 'MemwireInstrumentationConfig' }],
     defaults: MEMWIRE_INSTRUMENTATION_DEFAULTS,
+  },
+  {
+    readme: 'packages/cli/README.md',
+    heading: '### `memwire dashboard [--port <port>] [--host <host>] [--interval <seconds>]`',
+    options: [{ file: 'packages/cli/src/dashboard/handler.ts', name: 'DashboardOptions' }],
+    defaults: DASHBOARD_DEFAULTS,
   },
   {
     readme: 'packages/nestjs/README.md',

@@ -1,4 +1,11 @@
 export type { BenchResult, Latency } from './commands/bench.js';
+export {
+  DASHBOARD_DEFAULTS,
+  type DashboardHandler,
+  type DashboardOptions,
+  dashboardHandler,
+} from './dashboard/handler.js';
+export type { Sample, ServerSample, SlabSample } from './dashboard/sampler.js';
 export type { ConfigReport, Setting } from './doctor/config-report.js';
 export type { Finding } from './doctor/findings.js';
 export type { ServerReport } from './doctor/probe.js';

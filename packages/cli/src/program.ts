@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { type BenchOptions, benchCommand } from './commands/bench.js';
+import { type DashboardCommandOptions, dashboardCommand } from './commands/dashboard.js';
 import { doctorCommand } from './commands/doctor.js';
 import { flushCommand } from './commands/flush.js';
 import { arithmeticCommand, deleteCommand, getCommand, setCommand, touchCommand } from './commands/keys.js';
@@ -134,6 +135,16 @@ function buildProgram(
         statsCommand(ctx, group, options),
       ),
     );
+
+  program
+    .command('dashboard')
+    .description(
+      'a live web page: hit ratio, gets and sets per second, memory, evictions, slab classes, per server',
+    )
+    .option('-p, --port <port>', 'port to listen on (0: any free one)', '7211')
+    .option('--host <host>', 'address to listen on (it has no authentication: keep it local)', '127.0.0.1')
+    .option('-i, --interval <seconds>', 'seconds between samples', '2')
+    .action(wire((ctx, options: DashboardCommandOptions) => dashboardCommand(ctx, options)));
 
   program
     .command('get')
