@@ -109,3 +109,44 @@ describe('slab figures from a server are input, not truth', () => {
     ).toEqual([{ id: 1, chunkSize: 96, usedChunks: 10, totalPages: 1 }]);
   });
 });
+
+describe('mounted in an application', () => {
+  test('under Express at a path prefix, and in Fastify through a hijacked route', async () => {
+    const { default: express } = await import('express');
+    const { default: Fastify } = await import('fastify');
+    const mounted = dashboardHandler({ servers: memcached.address, env: false, interval: 100 });
+    const app = express().use('/admin/memcached', mounted);
+    const expressServer = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => expressServer.once('listening', resolve));
+    const fastify = Fastify();
+    const handle = (
+      request: { raw: import('node:http').IncomingMessage; url: string },
+      reply: { hijack(): void; raw: import('node:http').ServerResponse },
+    ) => {
+      reply.hijack();
+      request.raw.url = request.url.slice('/admin/memcached'.length) || '/';
+      mounted(request.raw, reply.raw);
+    };
+    fastify.get('/admin/memcached', handle);
+    fastify.get('/admin/memcached/*', handle);
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const expressBase = `http://127.0.0.1:${(expressServer.address() as AddressInfo).port}/admin/memcached`;
+      const fastifyBase = `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}/admin/memcached`;
+      for (const mount of [expressBase, fastifyBase]) {
+        expect((await fetch(`${mount}/`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+        await expect
+          .poll(
+            async () =>
+              ((await (await fetch(`${mount}/snapshot`)).json()) as { samples: unknown[] }).samples.length,
+          )
+          .toBeGreaterThan(0);
+      }
+    } finally {
+      expressServer.closeAllConnections();
+      await new Promise((resolve) => expressServer.close(resolve));
+      await fastify.close();
+      await mounted.close();
+    }
+  });
+});
