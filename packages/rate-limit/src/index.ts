@@ -1,1 +1,15 @@
-export {};
+export { parseCount } from './count.js';
+export {
+  type Hits,
+  RateLimitCounter,
+  type RateLimitEvents,
+  type WindowOptions,
+} from './counter.js';
+export type { CounterClient } from './counter-client.js';
+export { keyPart, MAX_PLAIN_KEY_BYTES, windowKey } from './keys.js';
+export {
+  RATE_LIMIT_DEFAULTS,
+  type RateLimitAlgorithm,
+  type RateLimitOptions,
+  type UnavailablePolicy,
+} from './options.js';
