@@ -87,8 +87,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
   readonly client: CounterClient;
   /** Starts every counter key. @default 'rl:' */
   readonly prefix: string;
-  /** The window in ms when a call does not give one. @default 60000 */
-  windowMs: number;
+  private window: number;
   /** `'fixed'` or `'sliding'` windows. @default 'fixed' */
   readonly algorithm: RateLimitAlgorithm;
   /** What a hit is answered when memcached cannot be asked. @default 'allow' */
@@ -98,7 +97,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
   constructor(options: RateLimitOptions = {}) {
     super();
     this.prefix = checkPrefix(options.prefix ?? RATE_LIMIT_DEFAULTS.prefix);
-    this.windowMs = checkWindow(options.windowMs ?? RATE_LIMIT_DEFAULTS.windowMs);
+    this.window = checkWindow(options.windowMs ?? RATE_LIMIT_DEFAULTS.windowMs);
     this.algorithm = checkChoice('algorithm', options.algorithm ?? RATE_LIMIT_DEFAULTS.algorithm, [
       'fixed',
       'sliding',
@@ -110,6 +109,15 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
     );
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? createClient(clientOptionsOf(options));
+  }
+
+  /** The window in ms when a call does not give one (set by express-rate-limit's `init`). @default 60000 */
+  get windowMs(): number {
+    return this.window;
+  }
+
+  set windowMs(windowMs: number) {
+    this.window = checkWindow(windowMs);
   }
 
   /**
@@ -225,7 +233,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
   private windowOf(key: string, windowMs: number | undefined): Window {
     if (typeof key !== 'string')
       throw new InvalidArgumentError(`a rate-limit key must be a string, got ${typeof key}`);
-    const ms = windowMs === undefined ? this.windowMs : checkWindow(windowMs);
+    const ms = windowMs === undefined ? this.window : checkWindow(windowMs);
     const now = Date.now();
     const index = Math.floor(now / ms);
     const start = index * ms;

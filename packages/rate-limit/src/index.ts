@@ -6,6 +6,7 @@ export {
   type WindowOptions,
 } from './counter.js';
 export type { CounterClient } from './counter-client.js';
+export { type ExpressRateLimitInfo, type ExpressRateLimitInit, MemwireRateLimitStore } from './express.js';
 export { keyPart, MAX_PLAIN_KEY_BYTES, windowKey } from './keys.js';
 export {
   RATE_LIMIT_DEFAULTS,
