@@ -36,6 +36,8 @@ export interface WindowOptions {
   windowMs?: number | undefined;
   /** The limit, when the caller knows it: a `'deny'` answer is then `limit + 1` hits. @default undefined (`Number.MAX_SAFE_INTEGER` hits) */
   limit?: number | undefined;
+  /** Counts `key` apart from the same key elsewhere (a route's own limit). @default undefined */
+  scope?: string | undefined;
 }
 
 /** The counter's events. Neither is `'error'`, so an event nobody listens to never throws. */
@@ -127,7 +129,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
    * @example await counter.increment('user:42', { windowMs: 1000, limit: 10 }); // { totalHits: 1, resetTime: … }
    */
   async increment(key: string, options: WindowOptions = {}): Promise<Hits> {
-    const window = this.windowOf(key, options.windowMs);
+    const window = this.windowOf(key, options);
     try {
       if (this.algorithm === 'fixed') {
         return { totalHits: await this.hit(window.current, window.ttl), resetTime: window.resetTime };
@@ -148,7 +150,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
    * @example await counter.get('user:42'); // { totalHits: 3, resetTime: … } or undefined
    */
   async get(key: string, options: WindowOptions = {}): Promise<Hits | undefined> {
-    const window = this.windowOf(key, options.windowMs);
+    const window = this.windowOf(key, options);
     const [current, previous] = await Promise.all([
       this.client.get(window.current).then(parseCount),
       this.algorithm === 'sliding' ? this.client.get(window.previous).then(parseCount) : undefined,
@@ -163,7 +165,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
    * `skipFailedRequests`); a hit from a window already over cannot be taken back.
    */
   async decrement(key: string, options: WindowOptions = {}): Promise<void> {
-    const window = this.windowOf(key, options.windowMs);
+    const window = this.windowOf(key, options);
     try {
       await this.client.decr(window.current, 1);
     } catch (error) {
@@ -174,7 +176,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
 
   /** Forgets `key`'s hits: the current window's counter and the previous one's (sliding reads it). */
   async reset(key: string, options: WindowOptions = {}): Promise<void> {
-    const window = this.windowOf(key, options.windowMs);
+    const window = this.windowOf(key, options);
     await Promise.all([this.client.delete(window.current), this.client.delete(window.previous)]);
   }
 
@@ -230,7 +232,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
   }
 
   /** The counters and times of `key`'s current window, from this process's clock. */
-  private windowOf(key: string, windowMs: number | undefined): Window {
+  private windowOf(key: string, { windowMs, scope }: WindowOptions): Window {
     if (typeof key !== 'string')
       throw new InvalidArgumentError(`a rate-limit key must be a string, got ${typeof key}`);
     const ms = windowMs === undefined ? this.window : checkWindow(windowMs);
@@ -238,7 +240,7 @@ export class RateLimitCounter extends EventEmitter<RateLimitEvents> {
     const index = Math.floor(now / ms);
     const start = index * ms;
     const resetTime = start + ms;
-    const part = keyPart(this.prefix, key);
+    const part = keyPart(this.prefix, key, scope);
     // A counter lives to its window's end; sliding, through the next window too, which reads it. The
     // extra second covers memcached's whole-second clock, which may expire an item up to 1 s early.
     const lastUse = this.algorithm === 'sliding' ? resetTime + ms : resetTime;

@@ -11,21 +11,26 @@ export const MAX_PLAIN_KEY_BYTES = 160;
 const HASHED = 'sha256:';
 
 /**
- * The memcached key part for a caller's key (an IP, a user id, a header's value). The key comes from
- * the request: a client chooses it through `X-Forwarded-For`, a user name or a route, so it may hold
- * spaces, `\r\n`, control characters or kilobytes. Such a key would be refused by the core (or, sent,
- * inject a command), so it is replaced by `sha256:` + base64url(sha256(key)): 50 safe bytes, the same
- * for every process. Keys already safe and short stay readable (`rl:203.0.113.7`), except those that
- * start with `sha256:`, which are hashed too, so the two forms can never collide.
+ * The memcached key part for a caller's key (an IP, a user id, a header's value), within `scope`
+ * (a route, for stores whose routes count apart) when given. The key comes from the request: a
+ * client chooses it through `X-Forwarded-For`, a user name or a route, so it may hold spaces,
+ * `\r\n`, control characters or kilobytes. Such a key would be refused by the core (or, sent,
+ * inject a command), so it is replaced by `sha256:` + base64url(sha256(…)): 50 safe bytes, the same
+ * for every process. Keys already safe and short stay readable (`rl:203.0.113.7`) unless they start
+ * with `sha256:`, and scoped keys are always hashed, of a tagged input (`k` + key, or `s` +
+ * JSON [scope, key]): so no key a client picks can equal another key's form, or a key of a route.
  */
-export function keyPart(prefix: string, key: string): string {
-  const plain = prefix + key;
-  const safe =
-    Buffer.byteLength(plain) <= MAX_PLAIN_KEY_BYTES &&
-    keyProblem(plain) === undefined &&
-    !key.startsWith(HASHED);
-  if (safe) return plain;
-  return `${prefix}${HASHED}${createHash('sha256').update(key).digest('base64url')}`;
+export function keyPart(prefix: string, key: string, scope?: string): string {
+  if (scope === undefined) {
+    const plain = prefix + key;
+    const safe =
+      Buffer.byteLength(plain) <= MAX_PLAIN_KEY_BYTES &&
+      keyProblem(plain) === undefined &&
+      !key.startsWith(HASHED);
+    if (safe) return plain;
+  }
+  const input = scope === undefined ? `k${key}` : `s${JSON.stringify([scope, key])}`;
+  return `${prefix}${HASHED}${createHash('sha256').update(input).digest('base64url')}`;
 }
 
 /**

@@ -188,6 +188,16 @@ describe('keys from the request', () => {
     expect((await counter.increment(spelled)).totalHits).toBe(1);
   });
 
+  test('no key a client picks reaches a scoped (per-route) counter', async () => {
+    const counter = env.counter(server, { prefix: freshKey('p') + ':' });
+    await counter.increment('victim', { scope: 'GET /login' });
+    await counter.increment('victim', { scope: 'GET /login' });
+    for (const forged of ['GET /login victim', 'GET /loginvictim', 's["GET /login","victim"]', 'victim']) {
+      expect((await counter.increment(forged)).totalHits).toBe(1);
+    }
+    expect((await counter.increment('victim', { scope: 'GET /login' })).totalHits).toBe(3);
+  });
+
   test('safe short keys stay readable on the wire', () => {
     expect(keyPart('rl:', '203.0.113.7')).toBe('rl:203.0.113.7');
     expect(keyPart('rl:', 'x'.repeat(300))).toMatch(/^rl:sha256:[A-Za-z0-9_-]{43}$/);
