@@ -15,6 +15,7 @@ export {
   fastifyRateLimitStore,
 } from './fastify.js';
 export { keyPart, MAX_PLAIN_KEY_BYTES, windowKey } from './keys.js';
+export { MemwireThrottlerStorage, type ThrottlerRecord } from './nest.js';
 export {
   RATE_LIMIT_DEFAULTS,
   type RateLimitAlgorithm,
