@@ -12,6 +12,7 @@ import { DEFAULT_OPTIONS } from '../../packages/core/src/config/defaults.js';
 import { HTTP_CACHE_DEFAULTS } from '../../packages/http-cache/src/config.js';
 import { KEYV_MEMWIRE_DEFAULTS } from '../../packages/keyv/src/options.js';
 import { MEMWIRE_INSTRUMENTATION_DEFAULTS } from '../../packages/opentelemetry/src/options.js';
+import { RATE_LIMIT_DEFAULTS } from '../../packages/rate-limit/src/options.js';
 import { CACHE_ROUTER_DEFAULTS } from '../../packages/rest/src/options.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -102,6 +103,12 @@ const tables: Table[] = [
     heading: '## Options',
     options: [{ file: 'packages/keyv/src/options.ts', name: 'KeyvMemwireOptions' }],
     defaults: KEYV_MEMWIRE_DEFAULTS,
+  },
+  {
+    readme: 'packages/rate-limit/README.md',
+    heading: '## Options',
+    options: [{ file: 'packages/rate-limit/src/options.ts', name: 'RateLimitOptions' }],
+    defaults: RATE_LIMIT_DEFAULTS,
   },
   {
     readme: 'packages/cache-manager/README.md',
