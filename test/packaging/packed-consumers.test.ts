@@ -25,6 +25,7 @@ const PACKAGES = [
   'rest',
   'keyv',
   'cache-manager',
+  'rate-limit',
   'cli',
   'opentelemetry',
 ];
