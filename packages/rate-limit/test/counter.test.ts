@@ -1,6 +1,6 @@
 import { ErrorCodes, MemwireError } from '@memwire/core';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { MemcachedServer } from '../../../test/support/index.js';
+import { type MemcachedServer, startFaultProxy } from '../../../test/support/index.js';
 import { keyPart, RATE_LIMIT_DEFAULTS, RateLimitCounter, windowKey } from '../src/index.js';
 import { deadServer, freshKey, harness } from './helpers.js';
 
@@ -225,6 +225,31 @@ describe('memcached down', () => {
     expect((await counter.increment('k', { limit: 5 })).totalHits).toBe(6);
     expect((await counter.increment('k')).totalHits).toBe(Number.MAX_SAFE_INTEGER);
     expect(events).toEqual(['k', 'k']);
+  });
+
+  test('a memcached that stops answering: hits are answered by onUnavailable, and counting resumes when it answers', async () => {
+    const proxy = await startFaultProxy(server.port);
+    try {
+      const counter = env.counter(proxy.address, { commandTimeout: 200, retryDelay: 50, maxRetryDelay: 100 });
+      const opened: string[] = [];
+      counter.on('failOpen', (error) => opened.push(error.code));
+      const key = freshKey();
+      expect((await counter.increment(key)).totalHits).toBe(1);
+      proxy.setFault({ kind: 'stall' });
+      const stalled = await counter.increment(key);
+      expect(stalled).toMatchObject({ totalHits: 1, unavailable: { code: ErrorCodes.TIMEOUT } });
+      proxy.setFault({ kind: 'pass' });
+      // The client reconnects in the background; until then hits are still answered without a count.
+      await vi.waitFor(async () => expect((await counter.increment(key)).unavailable).toBeUndefined(), {
+        timeout: 10_000,
+        interval: 50,
+      });
+      expect(opened[0]).toBe(ErrorCodes.TIMEOUT);
+      // Counted: the hit before the stall and the one that got through (a stalled incr may land late).
+      expect((await counter.get(key))?.totalHits).toBeGreaterThanOrEqual(2);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('get, decrement and reset reject with the typed error', async () => {
