@@ -1,0 +1,63 @@
+import { GenerationCounter, SingleFlight } from '@memwire/core';
+import type { SessionClient } from './options.js';
+
+/**
+ * The generation of one store's sessions, folded into every session key, so `clear()` is one `incr`
+ * of the core's `GenerationCounter`: older keys are never read again and memcached's LRU reclaims
+ * them (memcached cannot list a prefix, and `flush_all` would drop every other app's data too).
+ * Every command checks the counter in the same round trip as its own (the two `get`s share one
+ * line), so a `clear()` made by any process — "log everyone out" — holds at once for all of them.
+ */
+export class SessionGeneration {
+  private readonly counter: GenerationCounter;
+  /** The generation last seen: what a command uses while it checks the counter. */
+  private known: number | undefined;
+  private readonly firstRead = new SingleFlight<number>();
+
+  constructor(
+    client: SessionClient,
+    private readonly key: string,
+  ) {
+    this.counter = new GenerationCounter(client);
+  }
+
+  /**
+   * Runs `op` under the current generation. If the counter moved (a `clear()` elsewhere) or is gone
+   * (evicted, or the server restarted: a fresh one is made, so old sessions never come back), `op`
+   * runs again under the new one: no read returns a cleared session, no write lands where nobody reads.
+   */
+  async run<T>(op: (generation: number) => Promise<T>): Promise<T> {
+    const known = this.known;
+    if (known === undefined) return op(await this.current());
+    const [seen, result] = await Promise.all([this.check(known), op(known)]);
+    if (seen === known) return result;
+    this.known = seen;
+    return op(seen);
+  }
+
+  /** Moves to the next generation: every session written before is gone for every process. */
+  async bump(): Promise<void> {
+    this.known = await this.counter.bump(this.key);
+  }
+
+  private current(): Promise<number> {
+    return this.firstRead.run(this.key, async () => {
+      const generation = await this.counter.current(this.key);
+      this.known = generation;
+      return generation;
+    });
+  }
+
+  /**
+   * The generation memcached holds now. When the counter cannot be read (its server down in a
+   * cluster, or not a number), the one last seen: nobody can have moved a counter nobody can reach,
+   * and the command itself reports its own server's failure.
+   */
+  private async check(known: number): Promise<number> {
+    try {
+      return (await this.counter.read(this.key)) ?? (await this.counter.current(this.key));
+    } catch {
+      return known;
+    }
+  }
+}
