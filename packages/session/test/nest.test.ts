@@ -40,7 +40,9 @@ class AccountController {
 
   @Get('logout')
   async logout(@Req() req: Request) {
-    await new Promise<void>((resolve, reject) => req.session.destroy((error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      req.session.destroy((error) => (error ? reject(error) : resolve())),
+    );
     return { ok: true };
   }
 }
@@ -69,7 +71,15 @@ function appModule(address: string) {
 async function start(): Promise<{ app: INestApplication; store: MemwireSessionStore; port: number }> {
   const app = await NestFactory.create(appModule(server.address), { logger: false });
   const store = app.get<MemwireSessionStore>(SESSION_STORE);
-  app.use(session({ store, secret: 'a secret long enough for a test', resave: false, saveUninitialized: false, cookie: { maxAge: 600_000 } }));
+  app.use(
+    session({
+      store,
+      secret: 'a secret long enough for a test',
+      resave: false,
+      saveUninitialized: false,
+      cookie: { maxAge: 600_000 },
+    }),
+  );
   await app.listen(0, '127.0.0.1');
   const port = Number(new URL((await app.getUrl()).replace('[::1]', '127.0.0.1')).port);
   return { app, store, port };
@@ -86,9 +96,13 @@ describe('a Nest app (Express) using express-session with the store', () => {
       const ttl = await remainingTtl(server.address, await sessionKey(store.client, store.keyPrefix, sid));
       expect(ttl).toBeGreaterThan(500);
       expect(ttl).toBeLessThanOrEqual(600);
-      expect(JSON.parse((await requestAt(port, '/me', { headers: { cookie } })).text)).toEqual({ user: 'ada' });
+      expect(JSON.parse((await requestAt(port, '/me', { headers: { cookie } })).text)).toEqual({
+        user: 'ada',
+      });
       expect((await requestAt(port, '/logout', { headers: { cookie } })).status).toBe(200);
-      expect(JSON.parse((await requestAt(port, '/me', { headers: { cookie } })).text)).toEqual({ user: null });
+      expect(JSON.parse((await requestAt(port, '/me', { headers: { cookie } })).text)).toEqual({
+        user: null,
+      });
     } finally {
       await app.close();
     }
