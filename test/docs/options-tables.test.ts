@@ -11,6 +11,7 @@ import { DEFAULT_OPTIONS } from '../../packages/core/src/config/defaults.js';
 import { HTTP_CACHE_DEFAULTS } from '../../packages/http-cache/src/config.js';
 import { KEYV_MEMWIRE_DEFAULTS } from '../../packages/keyv/src/options.js';
 import { CACHE_ROUTER_DEFAULTS } from '../../packages/rest/src/options.js';
+import { SESSION_STORE_DEFAULTS } from '../../packages/session/src/options.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -139,6 +140,12 @@ const tables: Table[] = [
       { file: 'packages/nestjs/src/options.ts', name: 'MemwireClientOptions' },
     ],
     defaults: {},
+  },
+  {
+    readme: 'packages/session/README.md',
+    heading: '## Options',
+    options: [{ file: 'packages/session/src/options.ts', name: 'MemwireSessionStoreOptions' }],
+    defaults: SESSION_STORE_DEFAULTS,
   },
 ];
 

@@ -7,8 +7,7 @@ import type { SessionSerializer, StoredSession } from './options.js';
  * does not parse, or parses to anything but an object with a `cookie` object, is a miss, never a crash.
  * - text (flag 0, as this store writes it) and bytes (flags the codec does not know) go through the
  *   serializer;
- * - an object decoded by the codec (flag 2, JSON) is taken as it is: node `memcached`, under
- *   connect-memcached, stores sessions so, and a move from it keeps its users logged in;
+ * - an object the codec decoded (flag 2, JSON, as node `memcached` stores objects) is checked as it is;
  * - a session whose cookie has expired is a miss too, whatever TTL the item was given.
  */
 export function sessionFrom(

@@ -141,7 +141,7 @@ describe('a value that is not a session', () => {
     expect(await sessions.get('forged')).toBeUndefined();
   });
 
-  test('reads a session node `memcached` wrote as JSON under flag 2 (connect-memcached) as that session', async () => {
+  test("reads a session stored as JSON under flag 2 (node `memcached`'s objects) as that session", async () => {
     const sessions = store();
     await sessions.set('probe', sessionFor(60));
     const key = (await sessionKey(sessions.client, sessions.keyPrefix, 'probe')).replace(/probe$/, 'old');
