@@ -45,7 +45,7 @@ async function memcached(options: MemcachedOptions = {}): Promise<MemcachedServe
 }
 
 function assertBuilt(): void {
-  for (const name of ['core', 'keyv', 'cache-manager', 'express', 'nestjs']) {
+  for (const name of ['core', 'keyv', 'cache-manager', 'express', 'nestjs', 'session']) {
     const entry = `${PACKAGES}${name}/dist/index.mjs`;
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
   }
@@ -139,6 +139,11 @@ describe('examples', { timeout: TEST_MS }, () => {
   test('nestjs-app: module from env, @CacheResponse (MISS then HIT, private, POST invalidates), @InjectMemwire, terminus health', async () => {
     const server = await memcached();
     expectPassed(await runCheck('nestjs-app', { MEMCACHE_SERVERS: server.address }));
+  });
+
+  test('session: express-session on memcached: login, per-session data, logout, a restart, clear()', async () => {
+    const server = await memcached();
+    expectPassed(await runCheck('session', { MEMCACHE_SERVERS: server.address }));
   });
 
   test('heroku: the web process, configured by MEMCACHE_* / MEMCACHIER_*, against memcached -Y', async () => {
