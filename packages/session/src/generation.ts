@@ -5,12 +5,14 @@ import type { SessionClient } from './options.js';
  * The generation of one store's sessions, folded into every session key, so `clear()` is one `incr`
  * of the core's `GenerationCounter`: older keys are never read again and memcached's LRU reclaims
  * them (memcached cannot list a prefix, and `flush_all` would drop every other app's data too).
- * Every command checks the counter in the same round trip as its own (the two `get`s share one
+ * Every read checks the counter in the same round trip as its own `get` (the two keys share one
  * line), so a `clear()` made by any process — "log everyone out" — holds at once for all of them.
+ * Writes do not check: a session loaded before a `clear()` and saved after it must land under the
+ * old generation, where nobody reads it, or the save would undo the logout.
  */
 export class SessionGeneration {
   private readonly counter: GenerationCounter;
-  /** The generation last seen: what a command uses while it checks the counter. */
+  /** The generation last seen: what a command uses (a read, while it checks the counter). */
   private known: number | undefined;
   private readonly firstRead = new SingleFlight<number>();
 
@@ -22,17 +24,22 @@ export class SessionGeneration {
   }
 
   /**
-   * Runs `op` under the current generation. If the counter moved (a `clear()` elsewhere) or is gone
-   * (evicted, or the server restarted: a fresh one is made, so old sessions never come back), `op`
-   * runs again under the new one: no read returns a cleared session, no write lands where nobody reads.
+   * Runs `op` under the current generation, checking the counter alongside. If it moved (a `clear()`
+   * elsewhere) or is gone (evicted, or the server restarted: a fresh one is made, so old sessions
+   * never come back), `op` runs again under the new one: no read returns a cleared session.
    */
-  async run<T>(op: (generation: number) => Promise<T>): Promise<T> {
+  async checked<T>(op: (generation: number) => Promise<T>): Promise<T> {
     const known = this.known;
     if (known === undefined) return op(await this.current());
     const [seen, result] = await Promise.all([this.check(known), op(known)]);
     if (seen === known) return result;
     this.known = seen;
     return op(seen);
+  }
+
+  /** Runs `op` under the generation last seen (read from memcached the first time only). */
+  async unchecked<T>(op: (generation: number) => Promise<T>): Promise<T> {
+    return op(this.known ?? (await this.current()));
   }
 
   /** Moves to the next generation: every session written before is gone for every process. */

@@ -5,7 +5,8 @@ export type SessionClient = Client<Value, Value>;
 
 /**
  * A session as the store sees it: an object with a `cookie`, as express-session and @fastify/session
- * write it (their own types, `SessionData` and `Fastify.Session`, both fit). The other fields are the app's.
+ * write it (their own types, `SessionData` and `Fastify.Session`, both fit). The other fields are the
+ * app's: no index signature here, as those two interfaces have none (TypeScript would refuse them).
  */
 export interface StoredSession {
   cookie: {

@@ -32,7 +32,8 @@ const UNAVAILABLE: ReadonlySet<ErrorCode> = new Set([
  *
  * - Keys are `keyPrefix` + a generation number + `:` + the session id; `clear()` moves the
  *   generation on (one `incr`), so it clears this store's sessions only, for every process, and
- *   never sends `flush_all`.
+ *   never sends `flush_all`. Reads check the generation alongside their `get`; writes do not, so a
+ *   save after a `clear()` of a session loaded before it does not undo the logout.
  * - Each session lives until its cookie expires (`cookie.maxAge`), else `ttl` seconds; `touch`
  *   moves that on with memcached's `touch`, without rewriting the session.
  * - memcached cannot list its keys, so `all()`, `length()` and `ids()` reject with an
@@ -185,7 +186,7 @@ export class MemwireSessionStore extends SessionStoreBase {
   private async read(sid: string): Promise<StoredSession | undefined> {
     let stored: unknown;
     try {
-      stored = await this.generation.run((generation) => this.client.get(this.keyOf(generation, sid)));
+      stored = await this.generation.checked((generation) => this.client.get(this.keyOf(generation, sid)));
     } catch (error) {
       // JSON under flag 2 that does not parse is not a session: a miss, as garbage text is.
       if (error instanceof MemwireError && error.code === ErrorCodes.CODEC) return undefined;
@@ -199,7 +200,9 @@ export class MemwireSessionStore extends SessionStoreBase {
     if (ttl <= 0) return this.remove(sid);
     const text = this.serializer.stringify(session);
     try {
-      await this.generation.run((generation) => this.client.set(this.keyOf(generation, sid), text, { ttl }));
+      await this.generation.unchecked((generation) =>
+        this.client.set(this.keyOf(generation, sid), text, { ttl }),
+      );
     } catch (error) {
       this.whenUnavailable(error, undefined);
     }
@@ -211,14 +214,15 @@ export class MemwireSessionStore extends SessionStoreBase {
     if (ttl <= 0) return this.remove(sid);
     try {
       // false when the item is gone (expired, evicted): express-session writes it again when it changes.
-      await this.generation.run((generation) => this.client.touch(this.keyOf(generation, sid), ttl));
+      await this.generation.unchecked((generation) => this.client.touch(this.keyOf(generation, sid), ttl));
     } catch (error) {
       this.whenUnavailable(error, undefined);
     }
   }
 
+  /** Checked: if the generation moved, the session is deleted under the new one too (a logout must hold). */
   private async remove(sid: string): Promise<void> {
-    await this.generation.run((generation) => this.client.delete(this.keyOf(generation, sid)));
+    await this.generation.checked((generation) => this.client.delete(this.keyOf(generation, sid)));
   }
 
   /**

@@ -216,6 +216,19 @@ describe('clear', () => {
     expect(await here.get('s2')).toMatchObject({ user: 'bob' });
   });
 
+  test('a session loaded before a clear() and saved after it stays cleared (the save does not undo the logout)', async () => {
+    const keyPrefix = uniquePrefix();
+    const admin = store({ keyPrefix });
+    const app = store({ keyPrefix });
+    await app.set('s1', sessionFor(60, { user: 'ada' }));
+    const loaded = await app.get('s1');
+    await admin.clear();
+    const saved = { ...loaded!, visits: 2 };
+    await app.set('s1', saved);
+    expect(await admin.get('s1')).toBeUndefined();
+    expect(await app.get('s1')).toBeUndefined();
+  });
+
   test('never sends flush_all', async () => {
     const sessions = store();
     await sessions.set('s1', sessionFor(60));
