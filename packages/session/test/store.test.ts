@@ -229,6 +229,27 @@ describe('clear', () => {
     expect(await app.get('s1')).toBeUndefined();
   });
 
+  test('reads issued together share one counter read, and each still sees a clear() made before it', async () => {
+    const keyPrefix = uniquePrefix();
+    const sessions = store({ keyPrefix });
+    const admin = store({ keyPrefix });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => sessions.set(`s${i}`, sessionFor(60))));
+    await sessions.get('s0');
+    const get = sessions.client.get.bind(sessions.client);
+    const counterReads: string[] = [];
+    sessions.client.get = ((key: string, ...rest: []) => {
+      if (key.endsWith('generation')) counterReads.push(key);
+      return get(key, ...rest);
+    }) as typeof get;
+    const read = await Promise.all(Array.from({ length: 20 }, (_, i) => sessions.get(`s${i}`)));
+    expect(read.every(Boolean)).toBe(true);
+    expect(counterReads).toHaveLength(1);
+    await admin.clear();
+    expect(await Promise.all(Array.from({ length: 20 }, (_, i) => sessions.get(`s${i}`)))).toEqual(
+      Array.from({ length: 20 }, () => undefined),
+    );
+  });
+
   test('never sends flush_all', async () => {
     const sessions = store();
     await sessions.set('s1', sessionFor(60));
