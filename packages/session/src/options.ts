@@ -1,4 +1,4 @@
-import type { Client, ClientOptions, Value } from '@memwire/core';
+import { type Client, type ClientOptions, ConfigError, type Value } from '@memwire/core';
 
 /** The client the store speaks through: the core's default codec (sessions are stored as text). */
 export type SessionClient = Client<Value, Value>;
@@ -105,6 +105,45 @@ export const SESSION_STORE_DEFAULTS = {
   serializer: SessionSerializer;
   onUnavailable: UnavailablePolicy;
 };
+
+/** The store's own settings, defaults filled in. */
+export interface StoreSettings {
+  keyPrefix: string;
+  ttl: number | ((session: StoredSession) => number);
+  disableTouch: boolean;
+  serializer: SessionSerializer;
+  onUnavailable: UnavailablePolicy;
+}
+
+/**
+ * The store's settings from `options` and {@link SESSION_STORE_DEFAULTS}. Throws a `ConfigError` for
+ * a value that would misbehave later rather than at start: a `ttl` of 0 or less would delete every
+ * session it saves, an unknown `onUnavailable` would silently act as `'error'`.
+ */
+export function storeSettingsOf(options: MemwireSessionStoreOptions): StoreSettings {
+  const settings: StoreSettings = {
+    keyPrefix: options.keyPrefix ?? SESSION_STORE_DEFAULTS.keyPrefix,
+    ttl: options.ttl ?? SESSION_STORE_DEFAULTS.ttl,
+    disableTouch: options.disableTouch ?? SESSION_STORE_DEFAULTS.disableTouch,
+    serializer: options.serializer ?? SESSION_STORE_DEFAULTS.serializer,
+    onUnavailable: options.onUnavailable ?? SESSION_STORE_DEFAULTS.onUnavailable,
+  };
+  if (typeof settings.keyPrefix !== 'string') throw new ConfigError('keyPrefix must be a string');
+  if (typeof settings.ttl !== 'function' && !(Number.isFinite(settings.ttl) && settings.ttl > 0))
+    throw new ConfigError(
+      `ttl must be a number of seconds above 0, or a function; got ${String(settings.ttl)}`,
+    );
+  if (
+    typeof settings.serializer?.stringify !== 'function' ||
+    typeof settings.serializer?.parse !== 'function'
+  )
+    throw new ConfigError('serializer must have stringify() and parse()');
+  if (settings.onUnavailable !== 'error' && settings.onUnavailable !== 'new-session')
+    throw new ConfigError(
+      `onUnavailable must be 'error' or 'new-session'; got ${String(settings.onUnavailable)}`,
+    );
+  return settings;
+}
 
 /** The options that belong to the client, without the store's own. */
 export function clientOptionsOf(options: MemwireSessionStoreOptions): ClientOptions<Value, Value> {

@@ -11,10 +11,11 @@ import { SessionGeneration } from './generation.js';
 import {
   clientOptionsOf,
   type MemwireSessionStoreOptions,
-  SESSION_STORE_DEFAULTS,
   type SessionClient,
   type SessionSerializer,
   type StoredSession,
+  type StoreSettings,
+  storeSettingsOf,
   type UnavailablePolicy,
 } from './options.js';
 import { sessionFrom, ttlOf } from './session-data.js';
@@ -59,7 +60,7 @@ export class MemwireSessionStore extends SessionStoreBase {
   readonly keyPrefix: string;
   /** What happens when memcached cannot answer. @default 'error' */
   readonly onUnavailable: UnavailablePolicy;
-  private readonly ttl: NonNullable<MemwireSessionStoreOptions['ttl']>;
+  private readonly ttl: StoreSettings['ttl'];
   private readonly disableTouch: boolean;
   private readonly serializer: SessionSerializer;
   private readonly ownsClient: boolean;
@@ -73,13 +74,15 @@ export class MemwireSessionStore extends SessionStoreBase {
    */
   constructor(options: MemwireSessionStoreOptions = {}) {
     super();
+    const settings = storeSettingsOf(options);
+    this.keyPrefix = settings.keyPrefix;
+    this.ttl = settings.ttl;
+    this.disableTouch = settings.disableTouch;
+    this.serializer = settings.serializer;
+    this.onUnavailable = settings.onUnavailable;
+    // Settings first: a bad option must not leave a client (and its sockets) behind.
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? createClient(clientOptionsOf(options));
-    this.keyPrefix = options.keyPrefix ?? SESSION_STORE_DEFAULTS.keyPrefix;
-    this.ttl = options.ttl ?? SESSION_STORE_DEFAULTS.ttl;
-    this.disableTouch = options.disableTouch ?? SESSION_STORE_DEFAULTS.disableTouch;
-    this.serializer = options.serializer ?? SESSION_STORE_DEFAULTS.serializer;
-    this.onUnavailable = options.onUnavailable ?? SESSION_STORE_DEFAULTS.onUnavailable;
     // Digits and ':' start every session key after the prefix, so this one never meets a session id.
     this.generation = new SessionGeneration(this.client, `${this.keyPrefix}generation`);
   }

@@ -309,3 +309,17 @@ describe('its client', () => {
     await sessions.close();
   });
 });
+
+describe('options', () => {
+  test.each([
+    ['a ttl of 0', { ttl: 0 }],
+    ['a negative ttl', { ttl: -1 }],
+    ['a ttl that is not a number', { ttl: Number.NaN }],
+    ['an unknown onUnavailable', { onUnavailable: 'ignore' as 'error' }],
+    ['a serializer without parse', { serializer: { stringify: JSON.stringify } as never }],
+  ])('refuse %s with a ConfigError', (_name, options) => {
+    expect(() => new MemwireSessionStore({ env: {}, servers: server.address, ...options })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.CONFIG }),
+    );
+  });
+});
