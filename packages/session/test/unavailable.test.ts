@@ -1,5 +1,8 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
 import express from 'express';
 import session from 'express-session';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Running, serve, uniquePrefix } from '../../../test/support/http.js';
 import { type FaultProxy, type MemcachedServer, startFaultProxy } from '../../../test/support/index.js';
@@ -8,6 +11,11 @@ import { harness, sessionFor, sleep } from './helpers.js';
 
 declare module 'express-session' {
   interface SessionData {
+    user?: string;
+  }
+}
+declare module 'fastify' {
+  interface Session {
     user?: string;
   }
 }
@@ -151,5 +159,47 @@ describe("onUnavailable: 'new-session'", () => {
     await expect(store.touch('s1', sessionFor(60))).resolves.toBeUndefined();
     await expect(store.get('s1')).resolves.toBeUndefined();
     faulty.setFault({ kind: 'pass' });
+  });
+});
+
+describe('@fastify/session with memcached stalled', () => {
+  test("the default passes the timeout to Fastify, which answers 500; 'new-session' answers with a new one", async () => {
+    const faulty = await proxy();
+    const answers: Record<string, unknown> = {};
+    for (const onUnavailable of ['error', 'new-session'] as const) {
+      const store = h.store(faulty.address, {
+        keyPrefix: uniquePrefix(),
+        onUnavailable,
+        commandTimeout: 300,
+        failureThreshold: 1000,
+      });
+      const fastify = Fastify();
+      closers.push(() => fastify.close());
+      await fastify.register(fastifyCookie);
+      await fastify.register(fastifySession, {
+        store,
+        secret: 'a secret with at least 32 characters in it',
+        cookie: { secure: false },
+      });
+      fastify.get('/login', async (request) => {
+        request.session.set('user', 'ada');
+        return { ok: true };
+      });
+      fastify.get('/me', async (request) => ({ user: request.session.get('user') ?? null }));
+      faulty.setFault({ kind: 'pass' });
+      const login = await fastify.inject({ url: '/login' });
+      const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+      faulty.setFault({ kind: 'stall' });
+      const reply = await fastify.inject({ url: '/me', headers: { cookie } });
+      answers[onUnavailable] = {
+        status: reply.statusCode,
+        body: reply.statusCode === 200 ? reply.json() : undefined,
+      };
+    }
+    faulty.setFault({ kind: 'pass' });
+    expect(answers).toEqual({
+      error: { status: 500, body: undefined },
+      'new-session': { status: 200, body: { user: null } },
+    });
   });
 });
