@@ -6,6 +6,7 @@ import * as httpCache from '@memwire/http-cache';
 import * as keyv from '@memwire/keyv';
 import * as nestjs from '@memwire/nestjs';
 import * as rest from '@memwire/rest';
+import * as session from '@memwire/session';
 
 const client: core.Client = core.createClient({ servers: '127.0.0.1:11211' });
 export const uses = [
@@ -15,5 +16,6 @@ export const uses = [
   keyv.KeyvMemwire,
   nestjs.MemwireModule,
   rest.cacheRouter,
+  session.MemwireSessionStore,
 ];
 export const ready: Promise<boolean> = client.set('key', 'value');

@@ -12,6 +12,7 @@ import * as express from '@memwire/express';
 import * as httpCache from '@memwire/http-cache';
 import * as keyv from '@memwire/keyv';
 import * as rest from '@memwire/rest';
+import * as session from '@memwire/session';
 
 const client: core.Client = core.createClient({ servers: '127.0.0.1:11211' });
 export const uses = [
@@ -20,5 +21,6 @@ export const uses = [
   httpCache.HttpCache,
   keyv.KeyvMemwire,
   rest.cacheRouter,
+  session.MemwireSessionStore,
 ];
 export const ready: Promise<boolean> = client.set('key', 'value');

@@ -14,6 +14,7 @@ import { KEYV_MEMWIRE_DEFAULTS } from '../../packages/keyv/src/options.js';
 import { MEMWIRE_INSTRUMENTATION_DEFAULTS } from '../../packages/opentelemetry/src/options.js';
 import { RATE_LIMIT_DEFAULTS } from '../../packages/rate-limit/src/options.js';
 import { CACHE_ROUTER_DEFAULTS } from '../../packages/rest/src/options.js';
+import { SESSION_STORE_DEFAULTS } from '../../packages/session/src/options.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -160,6 +161,12 @@ const tables: Table[] = [
       { file: 'packages/nestjs/src/options.ts', name: 'MemwireClientOptions' },
     ],
     defaults: {},
+  },
+  {
+    readme: 'packages/session/README.md',
+    heading: '## Options',
+    options: [{ file: 'packages/session/src/options.ts', name: 'MemwireSessionStoreOptions' }],
+    defaults: SESSION_STORE_DEFAULTS,
   },
 ];
 

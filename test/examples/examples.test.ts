@@ -45,7 +45,7 @@ async function memcached(options: MemcachedOptions = {}): Promise<MemcachedServe
 }
 
 function assertBuilt(): void {
-  for (const name of ['core', 'keyv', 'cache-manager', 'express', 'nestjs', 'rate-limit']) {
+  for (const name of ['core', 'keyv', 'cache-manager', 'express', 'nestjs', 'rate-limit', 'session']) {
     const entry = `${PACKAGES}${name}/dist/index.mjs`;
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
   }
@@ -144,6 +144,11 @@ describe('examples', { timeout: TEST_MS }, () => {
   test('rate-limit: one count across two processes (429 on the sixth), RateLimit headers, /login fails closed and /api open with memcached down', async () => {
     const server = await memcached();
     expectPassed(await runCheck('rate-limit', { MEMCACHE_SERVERS: server.address }));
+  });
+
+  test('session: express-session on memcached: login, per-session data, logout, a restart, clear()', async () => {
+    const server = await memcached();
+    expectPassed(await runCheck('session', { MEMCACHE_SERVERS: server.address }));
   });
 
   test('heroku: the web process, configured by MEMCACHE_* / MEMCACHIER_*, against memcached -Y', async () => {

@@ -1,1 +1,10 @@
-export {};
+export type { Callback } from './callbacks.js';
+export {
+  type MemwireSessionStoreOptions,
+  SESSION_STORE_DEFAULTS,
+  type SessionClient,
+  type SessionSerializer,
+  type StoredSession,
+  type UnavailablePolicy,
+} from './options.js';
+export { MemwireSessionStore } from './store.js';
