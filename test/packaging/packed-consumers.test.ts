@@ -26,6 +26,7 @@ const PACKAGES = [
   'keyv',
   'cache-manager',
   'rate-limit',
+  'session',
   'cli',
   'opentelemetry',
 ];
@@ -46,6 +47,7 @@ beforeAll(async () => {
         'fastify',
         'keyv',
         'cache-manager',
+        'express-session',
         '@opentelemetry/api',
         '@opentelemetry/instrumentation',
       ].map((name) => [name, workspaceVersion(root, name)]),
