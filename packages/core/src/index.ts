@@ -76,7 +76,9 @@ export { MAX_EXPTIME, MAX_RELATIVE_TTL, toExptime } from './protocol/ttl.js';
 export { type StatsSummary, summarizeStats } from './stats-summary.js';
 export {
   type CommandTrace,
+  type ConnectionEventMessage,
   commandChannel,
+  connectionChannel,
   type ServerStateMessage,
   serverChannel,
 } from './tracing.js';

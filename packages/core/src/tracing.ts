@@ -55,6 +55,24 @@ export function publishServerState(message: ServerStateMessage): void {
   if (serverChannel.hasSubscribers) serverChannel.publish(message);
 }
 
+/** What the `memwire:connection` channel publishes when a connection is ready (logged in) or closes. */
+export interface ConnectionEventMessage {
+  /** `host:port` */
+  server: string;
+  event: 'open' | 'close';
+}
+
+/** Connections opening and closing, process-wide: for an open-connections metric. */
+export const connectionChannel = channel('memwire:connection') as Channel<
+  ConnectionEventMessage,
+  ConnectionEventMessage
+>;
+
+/** Publishes a connection event, when anyone listens. */
+export function publishConnectionEvent(message: ConnectionEventMessage): void {
+  if (connectionChannel.hasSubscribers) connectionChannel.publish(message);
+}
+
 /** Whether anyone listens: tracing costs nothing on the hot path when nobody does. */
 export function isTracing(): boolean {
   const channel = commandChannel;

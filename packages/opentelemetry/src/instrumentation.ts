@@ -14,6 +14,7 @@ import {
   type Tracer,
   type TracerProvider,
   trace,
+  type UpDownCounter,
 } from '@opentelemetry/api';
 import {
   DB_CLIENT_OPERATION_DURATION,
@@ -48,6 +49,12 @@ interface ServerMessage {
   state: 'up' | 'down';
 }
 
+/** `memwire:connection`: a connection ready (logged in), or closed. */
+interface ConnectionMessage {
+  server: string;
+  event: 'open' | 'close';
+}
+
 /** `memwire:http-cache`: an HTTP cache's decision for the request whose context is active. */
 interface CacheStatusMessage {
   status: string;
@@ -59,6 +66,7 @@ interface Instruments {
   hits: Counter;
   misses: Counter;
   errors: Counter;
+  connections: UpDownCounter;
   serverUp: ObservableGauge;
 }
 
@@ -74,8 +82,8 @@ interface Instruments {
  * `db.operation.batch.size` for multi-key ones; a failure sets the status and `error.type` (the
  * error's stable code). Never a value, never a key (the channel does not carry keys).
  * Metrics: `db.client.operation.duration` (s), `memwire.cache.hits` / `memwire.cache.misses` (single-key
- * reads), `memwire.client.errors` by `error.type`, and `memwire.server.up` (1 or 0 per server seen
- * going down or up).
+ * reads), `memwire.client.errors` by `error.type`, `memwire.client.connections` (open, per server), and
+ * `memwire.server.up` (1 or 0 per server seen going down or up).
  */
 export class MemwireInstrumentation {
   readonly instrumentationName = NAME;
@@ -117,6 +125,7 @@ export class MemwireInstrumentation {
     this.enabled = true;
     tracingChannel('memwire:command').subscribe(this.commandHandlers);
     channel('memwire:server').subscribe(this.onServer);
+    channel('memwire:connection').subscribe(this.onConnection);
     channel('memwire:http-cache').subscribe(this.onCacheStatus);
   }
 
@@ -125,6 +134,7 @@ export class MemwireInstrumentation {
     this.enabled = false;
     tracingChannel('memwire:command').unsubscribe(this.commandHandlers);
     channel('memwire:server').unsubscribe(this.onServer);
+    channel('memwire:connection').unsubscribe(this.onConnection);
     channel('memwire:http-cache').unsubscribe(this.onCacheStatus);
   }
 
@@ -146,6 +156,9 @@ export class MemwireInstrumentation {
       hits: meter.createCounter('memwire.cache.hits', { description: 'Single-key reads that found the key' }),
       misses: meter.createCounter('memwire.cache.misses', { description: 'Single-key reads that did not' }),
       errors: meter.createCounter('memwire.client.errors', { description: 'Failed commands, by error.type' }),
+      connections: meter.createUpDownCounter('memwire.client.connections', {
+        description: 'Open connections (connected and logged in) to each server, from every client',
+      }),
       serverUp,
     };
   }
@@ -201,6 +214,11 @@ export class MemwireInstrumentation {
   private readonly onServer = (message: unknown): void => {
     const { server, state } = message as ServerMessage;
     this.serverStates.set(server, state === 'up' ? 1 : 0);
+  };
+
+  private readonly onConnection = (message: unknown): void => {
+    const { server, event } = message as ConnectionMessage;
+    this.instruments.connections.add(event === 'open' ? 1 : -1, serverAttributes(server));
   };
 
   private readonly onCacheStatus = (message: unknown): void => {

@@ -186,3 +186,18 @@ describe('MemwireInstrumentation', () => {
     await client.close();
   });
 });
+
+describe('memwire.client.connections', () => {
+  test('counts connections as they open and close', async () => {
+    const open = async () =>
+      (await points('memwire.client.connections'))
+        .filter((point) => point.attributes['server.port'] === memcached.port)
+        .reduce((total, point) => total + Number(point.value), 0);
+    const before = await open();
+    const client = createClient({ servers: memcached.address, env: false, poolSize: 2 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => client.set(`otel:conn:${i}`, i)));
+    expect(await open()).toBe(before + 2);
+    await client.close();
+    expect(await open()).toBe(before);
+  });
+});

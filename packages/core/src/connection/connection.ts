@@ -19,6 +19,7 @@ import {
   type Wire,
 } from '../protocol/encoder.js';
 import { ReplyParser, type ReplySink } from '../protocol/parser.js';
+import { publishConnectionEvent } from '../tracing.js';
 import { type Command, LoginCommand, VersionCommand } from './commands.js';
 import { PendingCommands } from './pending-commands.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
@@ -72,6 +73,8 @@ export class Connection implements ReplySink {
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
   /** The socket's buffer is full: the outbox waits for 'drain'. */
   private socketFull = false;
+  /** The current socket was announced open on `memwire:connection`, so its close is announced too. */
+  private announced = false;
 
   constructor(private readonly settings: ConnectionSettings) {
     this.address = formatAddress(settings.server);
@@ -304,6 +307,8 @@ export class Connection implements ReplySink {
 
   private becomeReady(): void {
     this.state = 'ready';
+    this.announced = true;
+    publishConnectionEvent({ server: this.address, event: 'open' });
     if (this.probing) {
       const version = new VersionCommand(encodeVersion());
       this.write(version);
@@ -377,6 +382,10 @@ export class Connection implements ReplySink {
     // the next command reconnects, and the server's health is not in question.
     const idleClose = failure === undefined && this.state === 'ready' && this.pending.isEmpty;
     this.socket = undefined;
+    if (this.announced) {
+      this.announced = false;
+      publishConnectionEvent({ server: this.address, event: 'close' });
+    }
     this.parser.reset();
     this.socketFull = false;
     this.pending.failWritten(reason);
