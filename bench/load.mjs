@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// memwire load benchmark: what a command costs the client's CPU, and the latency each client gives at
+// a fixed offered load, for every client of bench/core.mjs. Usage: USAGE below; bench/README.md says
+// what is measured. A benchmark, not a test: it asserts nothing. It starts its own memcached and ends
+// it by pid however the run ends.
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { ADAPTERS } from './clients.mjs';
+import { exitOnSignal, log, parseFlags, printableValue, runMeta, startMemcached } from './lib.mjs';
+
+const USAGE = `usage: node bench/load.mjs [options]
+
+  --ops=N                  operations per CPU cell (default 50000; --quick 10000)
+  --concurrency=N          operations in flight in the CPU cells (default 50)
+  --rate=R                 offered load of the latency cells, operations per second (default 20000)
+  --duration=S             seconds of each latency cell (default 3; --quick 1)
+  --clients=memwire,...    only these clients (raw, raw-batched, memwire, memjs, memcached, memcache-client)
+  --quick                  short cells
+  --json                   the results as JSON on stdout (progress goes to stderr)
+  --help                   this text
+`;
+const flags = parseFlags(USAGE, ['ops', 'concurrency', 'rate', 'duration', 'clients', 'quick', 'json']);
+const quick = flags.flag('quick');
+const OPS = Number(flags.opt('ops') ?? (quick ? 10_000 : 50_000));
+const CONCURRENCY = Number(flags.opt('concurrency') ?? 50);
+const RATE = Number(flags.opt('rate') ?? 20_000);
+const DURATION_MS = Number(flags.opt('duration') ?? (quick ? 1 : 3)) * 1000;
+const ONLY = flags.opt('clients')?.split(',').filter(Boolean);
+const CLIENTS = ['raw', 'memwire', 'memjs', 'memcached', 'memcache-client'].filter(
+  (name) => ONLY === undefined || ONLY.includes(name),
+);
+const KEYSPACE = 1000;
+const VALUE = printableValue(100);
+const keyOf = (i) => `load:${i % KEYSPACE}`;
+
+v8.setFlagsFromString('--expose-gc');
+const gc = globalThis.gc ?? vm.runInNewContext('gc');
+exitOnSignal();
+
+/**
+ * Client CPU per operation: `OPS` operations, `CONCURRENCY` in flight, user + system CPU time of this
+ * process (memcached is another process, so only the client's work counts) divided by the count.
+ */
+async function cpuPerOp(op) {
+  gc();
+  let next = 0;
+  const usage = process.cpuUsage();
+  const began = performance.now();
+  const worker = async () => {
+    while (next < OPS) await op(next++);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const spent = process.cpuUsage(usage);
+  const seconds = (performance.now() - began) / 1000;
+  return { microsPerOp: (spent.user + spent.system) / OPS, opsPerSecond: OPS / seconds };
+}
+
+/**
+ * Latency at a fixed offered load (open loop): operations are started on a schedule of `RATE` per second,
+ * in 1 ms slots, whether or not earlier ones have finished, so a slow client queues work as a real
+ * server's callers would. Each latency runs from the call to its settlement; `behindMs` is how late the
+ * schedule ran at worst (a client that blocks the event loop makes it late, and that shows here).
+ */
+async function openLoop(op) {
+  gc();
+  const total = Math.round((RATE * DURATION_MS) / 1000);
+  const latencies = new Float64Array(total);
+  let issued = 0;
+  let settled = 0;
+  let errors = 0;
+  let behindMs = 0;
+  const start = performance.now();
+  await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) * RATE) / 1000) + 1);
+      if (due > issued) behindMs = Math.max(behindMs, now - (start + (issued * 1000) / RATE));
+      for (; issued < due; issued++) {
+        const i = issued;
+        const called = performance.now();
+        op(i)
+          .then(
+            () => {
+              latencies[i] = performance.now() - called;
+            },
+            () => {
+              latencies[i] = Number.NaN;
+              errors++;
+            },
+          )
+          .finally(() => {
+            if (++settled === total) resolve();
+          });
+      }
+      if (issued < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const sorted = Float64Array.from(latencies.filter((value) => !Number.isNaN(value))).sort();
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted.at(-1), behindMs, errors };
+}
+
+async function runClient(name, port) {
+  const adapter = ADAPTERS[name];
+  const client = await adapter.create(port);
+  if (client.skip) return { client: name, label: adapter.label, skipped: client.skip };
+  const result = { client: name, label: adapter.label };
+  try {
+    for (let i = 0; i < KEYSPACE; i += 50)
+      await Promise.all(Array.from({ length: 50 }, (_, j) => client.set(keyOf(i + j), VALUE)));
+    result.cpu = {
+      get: await cpuPerOp((i) => client.get(keyOf(i))),
+      set: await cpuPerOp((i) => client.set(keyOf(i), VALUE)),
+    };
+    log(
+      `  ${name} CPU µs/op: get ${result.cpu.get.microsPerOp.toFixed(2)}, set ${result.cpu.set.microsPerOp.toFixed(2)}`,
+    );
+    result.latency = {
+      get: await openLoop((i) => client.get(keyOf(i))),
+      set: await openLoop((i) => client.set(keyOf(i), VALUE)),
+    };
+    const show = (l) => `p50 ${l.p50.toFixed(3)} p99 ${l.p99.toFixed(3)} p99.9 ${l.p999.toFixed(3)} ms`;
+    log(`  ${name} at ${RATE}/s: get ${show(result.latency.get)}; set ${show(result.latency.set)}`);
+  } catch (error) {
+    result.error = String(error?.message ?? error);
+  } finally {
+    await client.close();
+  }
+  return result;
+}
+
+function markdown(meta, results) {
+  const ms = (value) => (Number.isFinite(value) ? value.toFixed(3) : '—');
+  const lines = [
+    `- date: ${meta.date}; node ${meta.node}; ${meta.cpu} (${meta.cores} cores); ${meta.memcached}`,
+    `- CPU cells: ${OPS} operations at concurrency ${CONCURRENCY}; latency cells: ${RATE} ops/s offered for ${DURATION_MS / 1000} s`,
+    '',
+    '| client | CPU µs/op get | CPU µs/op set | get p50 / p99 / p99.9 ms | set p50 / p99 / p99.9 ms | schedule behind (ms, get / set) |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    if (r.skipped || r.error) {
+      lines.push(`| ${r.label} | ${r.skipped ?? r.error} | | | | |`);
+      continue;
+    }
+    const { get, set } = r.latency;
+    lines.push(
+      `| ${r.label} | ${r.cpu.get.microsPerOp.toFixed(2)} | ${r.cpu.set.microsPerOp.toFixed(2)} | ` +
+        `${ms(get.p50)} / ${ms(get.p99)} / ${ms(get.p999)} | ${ms(set.p50)} / ${ms(set.p99)} / ${ms(set.p999)} | ` +
+        `${ms(get.behindMs)} / ${ms(set.behindMs)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const server = await startMemcached({ memoryMb: 256, threads: 2 });
+log(`memcached pid ${server.pid} on ${server.address}`);
+const meta = runMeta({ durationMs: DURATION_MS, warmupMs: 0 });
+const results = [];
+try {
+  for (const name of CLIENTS) results.push(await runClient(name, server.port));
+} finally {
+  await server.stop();
+}
+if (flags.flag('json')) process.stdout.write(`${JSON.stringify({ meta, results }, null, 2)}\n`);
+else process.stdout.write(`${markdown(meta, results)}\n`);
