@@ -67,6 +67,7 @@ export {
   type CounterClient,
   GENERATION_RANGE,
   GenerationCounter,
+  parseCounter,
   parseGeneration,
 } from './primitives/generation-counter.js';
 export { Lru, type LruOptions } from './primitives/lru.js';

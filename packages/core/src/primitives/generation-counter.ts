@@ -16,21 +16,31 @@ export const GENERATION_RANGE = 2 ** 47;
 const SETTLE_ATTEMPTS = 3;
 
 /**
- * The generation in a value read from memcached: undefined when there is none; a `CodecError` when
- * the value is not a safe non-negative decimal integer (written by something else). Counters are
- * stored as decimal text, and `incr` keeps them so (it may leave trailing spaces, protocol.txt), so
- * a number, a bigint, text or bytes are all read; `0x10`, `1e3` or an empty string are not counters.
+ * The counter in a value read from memcached (`incr`'s kind): a safe non-negative integer, else
+ * undefined. Counters are stored as decimal text, and `incr` keeps them so (it may leave trailing
+ * spaces after a `decr`, protocol.txt), so a number, a bigint, text or bytes are all read; `0x10`,
+ * `1e3` or an empty string are not counters. Shared by the generations and @memwire/rate-limit.
  */
-export function parseGeneration(value: unknown, key?: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
+export function parseCounter(value: unknown): number | undefined {
   let text: string | undefined;
   if (value instanceof Uint8Array)
     text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
   else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint')
     text = String(value);
   const digits = text?.trim();
-  const generation = digits !== undefined && /^[0-9]+$/.test(digits) ? Number(digits) : Number.NaN;
-  if (!Number.isSafeInteger(generation)) {
+  if (digits === undefined || !/^[0-9]+$/.test(digits)) return undefined;
+  const count = Number(digits);
+  return Number.isSafeInteger(count) ? count : undefined;
+}
+
+/**
+ * The generation in a value read from memcached: undefined when there is none; a `CodecError` when
+ * the value is not a counter ({@link parseCounter}: written by something else).
+ */
+export function parseGeneration(value: unknown, key?: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const generation = parseCounter(value);
+  if (generation === undefined) {
     const name = key === undefined ? 'a generation counter' : `generation counter ${JSON.stringify(key)}`;
     throw new CodecError(`${name} does not hold a whole number`);
   }
