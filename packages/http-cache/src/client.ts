@@ -30,12 +30,12 @@ export class Budget {
   private readonly deadline: number;
 
   constructor(milliseconds: number) {
-    this.deadline = Date.now() + milliseconds;
+    this.deadline = performance.now() + milliseconds; // monotonic, as the client's own deadlines
   }
 
   /** Call options for the next call, or undefined when the budget is spent (skip the call). */
   options(): CallOptions | undefined {
-    const left = this.deadline - Date.now();
+    const left = this.deadline - performance.now();
     return left > 0 ? { signal: AbortSignal.timeout(left) } : undefined;
   }
 }

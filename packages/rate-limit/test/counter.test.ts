@@ -1,19 +1,17 @@
 import { ErrorCodes, MemwireError } from '@memwire/core';
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { type MemcachedServer, startFaultProxy } from '../../../test/support/index.js';
 import { keyPart, RATE_LIMIT_DEFAULTS, RateLimitCounter, windowKey } from '../src/index.js';
-import { deadServer, freshKey, harness } from './helpers.js';
+import { deadServer, freshKey, harness, useSteadyClock } from './helpers.js';
 
 const env = harness();
+useSteadyClock();
 let server: MemcachedServer;
 
 beforeAll(async () => {
   server = await env.server();
 });
 afterAll(() => env.cleanup());
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 /** Freezes `Date` (only: sockets and timers keep running) at `ms`. */
 function clockAt(ms: number): void {

@@ -5,9 +5,10 @@ import { type Running, serve, uniquePrefix } from '../../../test/support/http.js
 import type { MemcachedServer } from '../../../test/support/index.js';
 import { MemwireRateLimitStore, type RateLimitOptions } from '../src/index.js';
 import { rateLimitContract } from './contract.js';
-import { harness } from './helpers.js';
+import { harness, useSteadyClock } from './helpers.js';
 
 const env = harness();
+useSteadyClock();
 let server: MemcachedServer;
 const running = new Set<Running>();
 

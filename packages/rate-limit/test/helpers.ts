@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { type Client, type ClientOptions, createClient, type Value } from '@memwire/core';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { freePort, type MemcachedServer, startMemcached } from '../../../test/support/index.js';
 import { RateLimitCounter, type RateLimitOptions } from '../src/index.js';
 
@@ -50,9 +52,26 @@ export async function deadServer(): Promise<{
   return { servers: `127.0.0.1:${await freePort()}`, connectTimeout: 200, commandTimeout: 200 };
 }
 
-let unique = 0;
-/** A key no other test uses. */
+/** A key no other test uses (not from the clock, which `useSteadyClock` stops). */
 export function freshKey(name = 'k'): string {
-  unique += 1;
-  return `${name}-${process.pid}-${Date.now()}-${unique}`;
+  return `${name}-${randomUUID()}`;
+}
+
+/** 30 s into a minute (and 0 ms into a second), in 2027. */
+export const STEADY_NOW = 1_800_000_030_000;
+
+/**
+ * Stops `Date` (only: sockets and timers run) at `STEADY_NOW` for each test of the file. Windows are
+ * `floor(Date.now() / windowMs)`: on a real clock a test counting several hits in a 60 s window fails
+ * whenever it happens to run across a minute's end (a new window counts from 1 again). A test moves
+ * the clock itself with `vi.setSystemTime` when the window's edge is what it tests.
+ */
+export function useSteadyClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(STEADY_NOW);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }

@@ -8,9 +8,10 @@ import { requestAt, uniquePrefix } from '../../../test/support/http.js';
 import type { MemcachedServer } from '../../../test/support/index.js';
 import { MemwireThrottlerStorage, type RateLimitOptions } from '../src/index.js';
 import { rateLimitContract } from './contract.js';
-import { harness } from './helpers.js';
+import { harness, useSteadyClock } from './helpers.js';
 
 const env = harness();
+useSteadyClock();
 let server: MemcachedServer;
 const apps = new Set<INestApplication>();
 

@@ -11,7 +11,7 @@ import { errorReply } from '../protocol/replies.js';
  */
 export interface Command {
   readonly bytes: Wire;
-  /** Epoch ms after which the command has timed out; set when it is queued. */
+  /** `performance.now()` ms after which the command has timed out (monotonic); set when it is queued. */
   deadline: number;
   /**
    * The caller's signal: once it fires, a command not yet written is dropped instead of written. A

@@ -136,7 +136,9 @@ export class PendingCommands {
   }
 
   private admit(command: Command): void {
-    command.deadline = Date.now() + this.settings.commandTimeout;
+    // Monotonic: a wall clock stepped back (NTP, a resumed VM) must not postpone a timeout, nor one
+    // stepped forward fire it early.
+    command.deadline = performance.now() + this.settings.commandTimeout;
     this.units += unitsOf(command);
     this.arm(this.settings.commandTimeout);
   }
@@ -195,7 +197,7 @@ export class PendingCommands {
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     const head = this.written.peek();
     // The connection tears down and may admit commands again, which arms a fresh timer: arm() below
     // then leaves that one alone rather than start a second.

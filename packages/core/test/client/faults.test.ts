@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   type FakeDataHandler,
   type FakeServer,
@@ -145,6 +145,20 @@ describe('a server that never answers', () => {
       const outcome = await settleWithin(c.get(`k${i}`), 300 + 1000);
       expect(outcome.status).toBe('rejected');
       expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(MemwireError);
+    }
+  });
+
+  test('a wall clock that stands still or steps back (NTP, a VM resumed) does not stop the timeout', async () => {
+    const f = await startSilentServer();
+    const c = newClient({ servers: f.address, commandTimeout: 300 });
+    // Only Date is faked: sockets and timers keep running, so the deadline must come from a monotonic clock.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() - 3_600_000);
+      const outcome = await settleWithin(c.get('k'), 300 + 1000);
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(TimeoutError);
+    } finally {
+      vi.useRealTimers();
     }
   });
 
