@@ -16,6 +16,12 @@ import {
   VersionCommand,
 } from './connection/commands.js';
 import type { Connection } from './connection/connection.js';
+import {
+  MetaBatchCommand,
+  MetaDeleteCommand,
+  MetaLeaseCommand,
+  MetaTtlCommand,
+} from './connection/meta-commands.js';
 import { type PoolEvents, ServerPool } from './connection/pool.js';
 import { RetrievalCommand } from './connection/retrieval.js';
 import {
@@ -23,6 +29,7 @@ import {
   ClientClosedError,
   type DiscoveryError,
   InvalidArgumentError,
+  type MemwireError,
   UnsupportedCommandError,
   ValueTooLargeError,
 } from './errors.js';
@@ -41,8 +48,10 @@ import {
   encodeVerbosity,
   encodeVersion,
   type StorageVerb,
+  type Wire,
 } from './protocol/encoder.js';
 import { createKeyMapper } from './protocol/keys.js';
+import { encodeMeta, encodeMetaSet } from './protocol/meta.js';
 import { toExptime } from './protocol/ttl.js';
 import { type StatsSummary, summarizeStats } from './stats-summary.js';
 import { type CommandTrace, isTracing, publishServerState, traceCommand } from './tracing.js';
@@ -73,6 +82,39 @@ export interface GetManyOptions extends CallOptions {
    */
   onServerError?: 'reject' | 'miss' | undefined;
 }
+
+/** Options of {@link Client.getLease}. */
+export interface LeaseOptions extends CallOptions {
+  /**
+   * Seconds the lease lasts: on a miss, how long the empty placeholder (and so the winner's turn to
+   * set the value) lives before another caller wins. @default 30
+   */
+  ttl?: number | undefined;
+}
+
+/**
+ * What {@link Client.getLease} found. `won` says who recomputes: exactly one caller at a time gets
+ * `won: true` for a missing or stale key; the others get `won: false` and either the stale `value`
+ * (serve it) or none (wait and get again, or compute without storing).
+ */
+export interface Lease<T> {
+  /** The value, stale or fresh; undefined on a miss. */
+  value: T | undefined;
+  /** The value's CAS token, for {@link Client.cas}; undefined on a miss. */
+  cas: CasToken | undefined;
+  /** This caller recomputes the value and sets it (a set ends the lease for everyone). */
+  won: boolean;
+  /** The value was marked stale by {@link Client.invalidate} and is still served. */
+  stale: boolean;
+}
+
+/** Options of {@link Client.invalidate}. */
+export interface InvalidateOptions extends CallOptions {
+  /** Seconds the stale value stays readable (by {@link Client.getLease}) while one caller recomputes it. @default 30 */
+  ttl?: number | undefined;
+}
+
+const DEFAULT_LEASE_TTL = 30;
 
 /** The client's events. None is `'error'`: an unheard event never crashes the process. */
 export interface ClientEvents {
@@ -236,6 +278,70 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   }
 
   /**
+   * Seconds `key` has left to live: `Infinity` for an item that never expires, undefined on a miss.
+   * Meta protocol only (memcached ≥ 1.6.10, see ClientOptions.protocol); on a classic-only server it
+   * rejects with UnsupportedCommandError and nothing is sent.
+   * @example await client.ttl('session:42'); // 1795
+   */
+  ttl(key: string, options?: CallOptions): Promise<number | undefined> {
+    return this.run('ttl', 1, options, (trace) => {
+      const wire = this.wireKey(key);
+      return this.metaCall(
+        wire,
+        'ttl()',
+        trace,
+        undefined,
+        () => new MetaTtlCommand(encodeMeta('mg', wire, ['t'])),
+      );
+    });
+  }
+
+  /**
+   * Reads `key` and, when it is missing or stale, lets exactly one caller (across every process and
+   * client) recompute it: memcached's own stampede protection (`mg` with `N`, meta protocol only,
+   * like {@link Client.ttl}). On a miss the server keeps an empty placeholder for `ttl` seconds; the
+   * first caller gets `won: true`, the others `won: false` until someone sets the key. After
+   * {@link Client.invalidate}, the stale value is served to everyone and one caller wins its refresh.
+   * @example
+   * const lease = await client.getLease<Page>('page:/');
+   * if (lease.won) await client.set('page:/', await render());
+   * else if (lease.value === undefined) … // another caller is rendering: wait, or render without storing
+   */
+  getLease<T = Out>(key: string, options?: LeaseOptions): Promise<Lease<T>>;
+  getLease(key: string, options?: LeaseOptions): Promise<Lease<Out>> {
+    return this.run('getLease', 1, options, async (trace) => {
+      const ttl = checkLeaseTtl(options?.ttl);
+      const wire = this.wireKey(key);
+      // A server down under failover 'miss': no one can coordinate, so every caller recomputes.
+      const down = { data: undefined, flags: 0, cas: undefined, won: true, stale: false };
+      const raw = await this.metaCall(wire, 'getLease()', trace, down, () => {
+        return new MetaLeaseCommand(encodeMeta('mg', wire, ['v', 'f', 'c', `N${toExptime(ttl)}`]));
+      });
+      return {
+        value: raw.data === undefined ? undefined : this.codec.decode(raw.data, raw.flags),
+        cas: raw.cas,
+        won: raw.won,
+        stale: raw.stale,
+      };
+    });
+  }
+
+  /**
+   * Marks `key` stale instead of deleting it (`md` with `I`, meta protocol only): for `ttl` seconds
+   * {@link Client.getLease} still serves the old value, to one caller with `won: true` (it
+   * recomputes) and to the others as stale. Resolves false when there was no item.
+   */
+  invalidate(key: string, options?: InvalidateOptions): Promise<boolean> {
+    return this.run('invalidate', 1, options, (trace) => {
+      const ttl = checkLeaseTtl(options?.ttl);
+      const wire = this.wireKey(key);
+      return this.metaCall(wire, 'invalidate()', trace, undefined, () => {
+        return new MetaDeleteCommand(encodeMeta('md', wire, ['I', `T${toExptime(ttl)}`]));
+      });
+    });
+  }
+
+  /**
    * The hits among `keys`, as a Map keyed by the caller's keys; misses are absent. One round trip
    * per server, all servers in parallel. Keys of a server marked down are misses under
    * `failover: 'miss'`; a server failing during the call rejects it unless `onServerError: 'miss'`.
@@ -339,11 +445,20 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       const exptime = toExptime(options?.ttl ?? this.config.ttl);
       const commands = list.map(([key, value]) => {
         const wire = this.wireKey(key);
-        const { data, flags } = this.encodeValue(value);
-        return { key, wire, bytes: encodeStorage('set', wire, flags, exptime, data) };
+        return { key, wire, ...this.encodeValue(value) };
       });
       const outcomes = await Promise.all(
-        commands.map(({ wire, bytes }) => settle(this.sendTo(wire, new StatusCommand(bytes, 'STORED')))),
+        this.writeEach(
+          commands.map(({ wire }) => wire),
+          (i) => {
+            const { wire, flags, data } = commands[i]!;
+            return new StatusCommand(encodeStorage('set', wire, flags, exptime, data), 'STORED');
+          },
+          (i, opaque) => {
+            const { wire, flags, data } = commands[i]!;
+            return encodeMetaSet(wire, data, [`T${exptime}`, `F${flags}`, 'q', `O${opaque}`]);
+          },
+        ),
       );
       return new Map(commands.map(({ key }, i) => [key, outcomes[i]!]));
     });
@@ -363,7 +478,11 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     return this.run('deleteMany', list.length, options, async () => {
       const wires = list.map((key) => this.wireKey(key));
       const outcomes = await Promise.all(
-        wires.map((wire) => settle(this.sendTo(wire, new StatusCommand(encodeDelete(wire), 'DELETED')))),
+        this.writeEach(
+          wires,
+          (i) => new StatusCommand(encodeDelete(wires[i]!), 'DELETED'),
+          (i, opaque) => encodeMeta('md', wires[i]!, ['q', `O${opaque}`]),
+        ),
       );
       return new Map(list.map((key, i) => [key, outcomes[i]!]));
     });
@@ -583,6 +702,79 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     return perServer;
   }
 
+  /**
+   * Sends a meta-only command for `wire` once its server is known to speak meta (asking it first if
+   * not yet known; see ClientOptions.protocol); UnsupportedCommandError, with nothing sent, if it
+   * does not. `whileDown` is the answer of a server marked down under `failover: 'miss'` (a read's
+   * miss); undefined: the command is sent and fails fast like any other.
+   */
+  private metaCall<T>(
+    wire: string,
+    what: string,
+    trace: CommandTrace | undefined,
+    whileDown: T | undefined,
+    make: () => Parameters<Connection['send']>[0] & { promise: Promise<T>; signal: AbortSignal | undefined },
+  ): Promise<T> {
+    const signal = this.callSignal;
+    const pool = this.topology.route(wire);
+    if (trace !== undefined) trace.server = pool.address;
+    if (whileDown !== undefined && this.missesWhileDown(pool)) return Promise.resolve(whileDown);
+    const send = (speaksMeta: boolean): Promise<T> => {
+      if (!speaksMeta) {
+        const reason = this.config.protocol === 'classic' ? "protocol: 'classic'" : 'no meta protocol';
+        return Promise.reject(
+          new UnsupportedCommandError(
+            `${what} needs memcached's meta protocol (${pool.address}: ${reason}); nothing was sent`,
+          ),
+        );
+      }
+      const command = make();
+      command.signal = signal;
+      pool.forKey(wire).send(command);
+      return command.promise;
+    };
+    const known = pool.meta.known;
+    return known === undefined ? pool.meta.speaksMeta().then(send) : send(known);
+  }
+
+  /**
+   * One write per key, all sent in this tick (so they keep their order with the calls after them). A
+   * server known to speak meta gets each connection's share as one quiet batch (`q` on every command,
+   * one `mn` after them: one reply line for the whole batch when all succeed); any other server gets
+   * the classic commands, one reply each, and is asked about meta in the background for next time.
+   */
+  private writeEach(
+    wires: readonly string[],
+    classic: (index: number) => StatusCommand,
+    quiet: (index: number, opaque: number) => Wire,
+  ): Promise<Outcome<boolean>>[] {
+    const outcomes: Promise<Outcome<boolean>>[] = new Array(wires.length);
+    const batches = new Map<Connection, number[]>();
+    wires.forEach((wire, i) => {
+      const pool = this.topology.route(wire);
+      if (pool.meta.known !== true) {
+        pool.meta.warm();
+        outcomes[i] = settle(this.sendTo(wire, classic(i)));
+        return;
+      }
+      // A key keeps to its own connection, as every other command on it does, so its order holds.
+      const connection = pool.forKey(wire);
+      const batch = batches.get(connection);
+      if (batch === undefined) batches.set(connection, [i]);
+      else batch.push(i);
+    });
+    for (const [connection, indexes] of batches) {
+      const batch = new MetaBatchCommand(indexes.map((i, opaque) => ({ bytes: quiet(i, opaque) })));
+      batch.signal = this.callSignal;
+      connection.send(batch);
+      const settled = settle(batch.promise);
+      indexes.forEach((i, opaque) => {
+        outcomes[i] = settled.then((all) => (all.ok ? toOutcome(all.value[opaque]!) : all));
+      });
+    }
+    return outcomes;
+  }
+
   private touchRetrieval<R>(
     key: string,
     ttl: number,
@@ -677,6 +869,18 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     );
     return new Map(results.map((result, i) => [pools[i]!.address, result]));
   }
+}
+
+function toOutcome(result: boolean | MemwireError): Outcome<boolean> {
+  return typeof result === 'boolean' ? { ok: true, value: result } : { ok: false, error: result };
+}
+
+function checkLeaseTtl(ttl: number | undefined): number {
+  const seconds = ttl ?? DEFAULT_LEASE_TTL;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError(`a lease ttl must be a whole number of seconds > 0, got ${String(ttl)}`);
+  }
+  return seconds;
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

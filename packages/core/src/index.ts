@@ -5,6 +5,9 @@ export {
   type ClientEvents,
   createClient,
   type GetManyOptions,
+  type InvalidateOptions,
+  type Lease,
+  type LeaseOptions,
   type WriteOptions,
 } from './client.js';
 export { KetamaRing } from './cluster/ketama.js';
@@ -41,7 +44,7 @@ export { rawCodec } from './codec/raw-codec.js';
 export type { UnreadablePolicy } from './codec/scalars.js';
 export { DEFAULT_OPTIONS } from './config/defaults.js';
 export { type EnvSettings, type FromEnv, readEnvironment } from './config/env.js';
-export type { ClientOptions, Distribution, Environment, KeyHash } from './config/options.js';
+export type { ClientOptions, Distribution, Environment, KeyHash, Protocol } from './config/options.js';
 export { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 export {
   formatAddress,

@@ -1,5 +1,5 @@
 import type { Failover } from '../cluster/topology.js';
-import type { Distribution } from './options.js';
+import type { Distribution, Protocol } from './options.js';
 
 /** The one place every default lives; ClientOptions documents each. */
 export const DEFAULT_OPTIONS = {
@@ -22,6 +22,7 @@ export const DEFAULT_OPTIONS = {
   maxKeysPerGet: 100,
   poolSize: 2,
   keepAlive: true,
+  protocol: 'auto' as Protocol,
   autoDiscoveryInterval: 60_000,
   /** The floor of maxReplyValueSize, whose default is the larger of this and maxValueSize. */
   maxReplyValueSizeFloor: 16 * 1024 * 1024,

@@ -15,6 +15,9 @@ export type Distribution = 'ketama' | 'ketama-unweighted' | 'modula';
 /** libmemcached's key hashes memwire speaks: its default (Jenkins one-at-a-time) and MD5. */
 export type KeyHash = 'one-at-a-time' | 'md5';
 
+/** See {@link ClientOptions.protocol}. */
+export type Protocol = 'auto' | 'classic' | 'meta';
+
 /** Environment variables as `process.env` holds them. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -154,6 +157,18 @@ export interface ClientOptions<In = unknown, Out = In> {
    * backend fails whole and closes the connection. @default undefined (direct servers)
    */
   proxy?: 'twemproxy' | undefined;
+  /**
+   * Which protocol the commands that gain from memcached 1.6's meta commands speak: `ttl()`,
+   * `getLease()`/`invalidate()`, and the quiet batches of `setMany`/`deleteMany` (one reply for the
+   * whole batch instead of one per key). `'auto'` asks each server once (`version` ≥ 1.6.10, then `mn`
+   * answered `MN`) and speaks meta to those that answer, classic to the rest; through `proxy:
+   * 'twemproxy'` and to IronCache it never asks (they do not forward meta commands). `'classic'` never
+   * uses meta (`ttl()`, `getLease()` and `invalidate()` then reject with UnsupportedCommandError);
+   * `'meta'` always does, without asking. Every other command is the classic one either way (a
+   * coalesced `get k1 k2 …` is one line for many keys, where meta needs a command per key).
+   * @default 'auto'
+   */
+  protocol?: Protocol | undefined;
   /** TCP keep-alive on server sockets. @default true */
   keepAlive?: boolean | undefined;
   /** Values to bytes + flags and back. @default defaultCodec */

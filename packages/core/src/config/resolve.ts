@@ -10,7 +10,7 @@ import type { MemwireLogger } from '../logger.js';
 import { keyProblem } from '../protocol/keys.js';
 import { DEFAULT_OPTIONS } from './defaults.js';
 import { readEnvironment } from './env.js';
-import type { ClientOptions, Distribution, KeyHash } from './options.js';
+import type { ClientOptions, Distribution, KeyHash, Protocol } from './options.js';
 import { hideSecrets } from './secrets.js';
 import {
   normalizeServer,
@@ -45,6 +45,7 @@ export interface ResolvedConfig<In, Out> {
   poolSize: number;
   keepAlive: boolean;
   proxy: 'twemproxy' | undefined;
+  protocol: Protocol;
   /** Set when the servers are ElastiCache configuration endpoints. */
   autoDiscovery: { interval: number } | undefined;
   codec: Codec<In, Out>;
@@ -180,6 +181,7 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
     poolSize: checkPoolSize(options.poolSize ?? DEFAULT_OPTIONS.poolSize),
     keepAlive: options.keepAlive ?? DEFAULT_OPTIONS.keepAlive,
     proxy: checkProxy(options.proxy),
+    protocol: checkProtocol(options.protocol ?? DEFAULT_OPTIONS.protocol, options.proxy),
     autoDiscovery: resolveAutoDiscovery(options.autoDiscovery),
     codec: options.codec ?? (defaultCodec as unknown as Codec<In, Out>),
     sources,
@@ -300,6 +302,19 @@ function resolveAutoDiscovery(option: ClientOptions['autoDiscovery']): { interva
       ? DEFAULT_OPTIONS.autoDiscoveryInterval
       : (option.interval ?? DEFAULT_OPTIONS.autoDiscoveryInterval);
   return { interval: checkNumber('autoDiscovery.interval', interval, 1000, MAX_TIMER_MS) };
+}
+
+function checkProtocol(value: Protocol, proxy: ClientOptions['proxy']): Protocol {
+  if (value !== 'auto' && value !== 'classic' && value !== 'meta') {
+    throw new ConfigError(`options.protocol must be 'auto', 'classic' or 'meta', got ${String(value)}`);
+  }
+  // twemproxy closes the connection on a command it does not know, dropping every reply in flight.
+  if (value === 'meta' && proxy === 'twemproxy') {
+    throw new ConfigError(
+      "options.protocol 'meta' cannot go through twemproxy, which does not forward meta commands",
+    );
+  }
+  return value;
 }
 
 function checkProxy(value: ClientOptions['proxy']): 'twemproxy' | undefined {

@@ -20,6 +20,11 @@ export interface Command {
   readonly signal?: AbortSignal | undefined;
   onLine(line: string, server: string): boolean;
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined, server: string): void;
+  /**
+   * A meta `VA` reply (see parser.ts); true when it completes the reply (a `VA` is a whole reply).
+   * Commands that send no meta command have none.
+   */
+  onMetaValue?(flags: string, data: Buffer, server: string): boolean;
   fail(error: Error): void;
 }
 

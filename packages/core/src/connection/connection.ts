@@ -345,16 +345,25 @@ export class Connection implements ReplySink {
     const command = this.pending.head();
     if (command === undefined)
       throw new ProtocolError(`reply "${line.slice(0, 80)}" with no command waiting`);
-    if (command.onLine(line, this.address)) {
-      this.pending.complete();
-      if (this.settings.unrefWhenIdle && this.pending.isEmpty) this.socket?.unref();
-    }
+    if (command.onLine(line, this.address)) this.completeHead();
   }
 
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined): void {
     const command = this.pending.head();
     if (command === undefined) throw new ProtocolError(`VALUE ${key} with no command waiting`);
     command.onValue(key, flags, data, cas, this.address);
+  }
+
+  onMetaValue(flags: string, data: Buffer): void {
+    const command = this.pending.head();
+    if (command?.onMetaValue === undefined) throw new ProtocolError('a meta VA reply to no meta command');
+    if (command.onMetaValue(flags, data, this.address)) this.completeHead();
+  }
+
+  /** The head command has its whole reply. */
+  private completeHead(): void {
+    this.pending.complete();
+    if (this.settings.unrefWhenIdle && this.pending.isEmpty) this.socket?.unref();
   }
 
   // ---- failure and teardown -------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { AbortError, TimeoutError } from '../errors.js';
 import type { Wire } from '../protocol/encoder.js';
 import { CommandQueue } from './command-queue.js';
 import type { Command } from './commands.js';
+import { MetaBatchCommand } from './meta-commands.js';
 import { RetrievalCommand } from './retrieval.js';
 import type { ChunkWriter } from './socket.js';
 
@@ -217,7 +218,7 @@ export class PendingCommands {
   };
 }
 
-/** A coalesced get line holds one caller per key; any other command, one. */
+/** A coalesced get line holds one caller per key, a quiet meta batch one command per key; any other command, one. */
 function unitsOf(command: Command): number {
-  return command instanceof RetrievalCommand ? command.size : 1;
+  return command instanceof RetrievalCommand || command instanceof MetaBatchCommand ? command.size : 1;
 }

@@ -1,13 +1,19 @@
+import type { AuthDialect } from '../auth/dialects.js';
 import type { LoginFlow } from '../auth/login.js';
 import { type HealthSettings, ServerHealth } from '../cluster/server-health.js';
+import type { Protocol } from '../config/options.js';
 import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import { Connection, type ConnectionSettings } from './connection.js';
+import { MetaSupport } from './meta-support.js';
 
 export type PoolSettings = Omit<ConnectionSettings, 'login' | 'health'> &
   HealthSettings & {
     /** A fresh login flow per connection: each runs its own handshake. */
     login: () => LoginFlow | undefined;
     poolSize: number;
+    protocol: Protocol;
+    proxy: 'twemproxy' | undefined;
+    authDialect: AuthDialect;
   };
 
 /** What a pool tells its owner about the server's health. */
@@ -27,14 +33,26 @@ export class ServerPool {
   readonly address: string;
   readonly server: ServerAddress;
   readonly health: ServerHealth;
+  /** Whether the server speaks the meta protocol (ClientOptions.protocol). */
+  readonly meta: MetaSupport;
   private readonly connections: Connection[];
 
   constructor(settings: PoolSettings, events: PoolEvents) {
     this.server = settings.server;
     this.address = formatAddress(settings.server);
+    // twemproxy closes the connection on a command it does not forward; IronCache's front is not a
+    // memcached and has no meta commands.
+    const mayAsk = settings.proxy !== 'twemproxy' && settings.authDialect !== 'ironcache';
+    this.meta = new MetaSupport(settings.protocol, mayAsk, () => this.primary);
     const health = new ServerHealth(this.address, settings, {
-      down: (error) => events.serverDown(this, error),
-      up: () => events.serverUp(this),
+      down: (error) => {
+        this.meta.forget();
+        events.serverDown(this, error);
+      },
+      up: () => {
+        this.meta.forget();
+        events.serverUp(this);
+      },
       probe: () => this.primary.probe(),
     });
     this.health = health;

@@ -7,8 +7,10 @@ import { ProtocolError } from '../errors.js';
  * - `VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n` becomes one `onValue` call. The data block is
  *   read by its declared length, never scanned for `\r\n`: values are bytes, and a `\r\n` or NUL
  *   inside them is data (node `memcached` corrupted values by scanning).
- * - Every other line (`STORED`, `END`, `STAT …`, `VERSION …`, a number, `SERVER_ERROR …`) becomes one
- *   `onLine` call without its `\r\n`; the command waiting for it decides what it means.
+ * - A meta command's `VA <bytes> <flags>*\r\n<data>\r\n` becomes one `onMetaValue` call, read the same way.
+ * - Every other line (`STORED`, `END`, `STAT …`, `VERSION …`, a number, `SERVER_ERROR …`, the meta
+ *   `HD`/`EN`/`NS`/`MN` …) becomes one `onLine` call without its `\r\n`; the command waiting for it
+ *   decides what it means.
  *
  * Anything that cannot be a reply (a bare `\n`, a malformed VALUE header, a data block not followed by
  * `\r\n`, a line longer than `maxLineLength`) throws a {@link ProtocolError}; the caller must then reset
@@ -21,6 +23,8 @@ export interface ReplySink {
    * the chunk, so copy it before handing it to users who may keep it.
    */
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined): void;
+  /** A meta `VA` reply: its return flags as sent (`'t30 c7 W'`, maybe empty) and its data (a view, as above). */
+  onMetaValue(flags: string, data: Buffer): void;
 }
 
 export interface ReplyParserOptions {
@@ -48,8 +52,12 @@ const VALUE_PREFIX = [0x56, 0x41, 0x4c, 0x55, 0x45, 0x20] as const;
 // "CONFIG ": AWS ElastiCache answers `config get cluster` with `CONFIG cluster 0 <bytes>` and a data
 // block shaped exactly like a VALUE's.
 const CONFIG_PREFIX = [0x43, 0x4f, 0x4e, 0x46, 0x49, 0x47, 0x20] as const;
+// "VA ": a meta command's value (mg, ma with `v`).
+const VA_PREFIX = [0x56, 0x41, 0x20] as const;
 
 interface PendingValue {
+  /** The return flags of a meta `VA`; undefined for a classic VALUE. */
+  meta: string | undefined;
   key: string;
   flags: number;
   cas: string | undefined;
@@ -116,6 +124,8 @@ export class ReplyParser {
       const header = dataHeaderLength(buf, pos, end);
       if (header > 0) {
         pos = this.startValue(buf, pos + header, end, lf + 1);
+      } else if (hasPrefix(buf, pos, end, VA_PREFIX)) {
+        pos = this.startMetaValue(buf, pos + VA_PREFIX.length, end, lf + 1);
       } else {
         this.sink.onLine(buf.toString('latin1', pos, end));
         pos = lf + 1;
@@ -147,8 +157,34 @@ export class ReplyParser {
     }
     if (Number.isNaN(flags) || Number.isNaN(bytes) || flags > 0xffffffff)
       throw malformedHeader(buf, start, end);
+    return this.readBlock(buf, dataStart, bytes, undefined, key, flags, cas);
+  }
+
+  /** Parses a meta `VA` header (after "VA "): `<bytes> <flags>*`. */
+  private startMetaValue(buf: Buffer, start: number, end: number, dataStart: number): number {
+    const bytesEnd = fieldEnd(buf, start, end);
+    const bytes = parseDecimal(buf, start, bytesEnd);
+    if (Number.isNaN(bytes)) {
+      throw new ProtocolError(
+        `malformed VA header: "VA ${buf.toString('latin1', start, Math.min(end, start + 80))}"`,
+      );
+    }
+    const flags = bytesEnd < end ? buf.toString('latin1', bytesEnd + 1, end) : '';
+    return this.readBlock(buf, dataStart, bytes, flags, '', 0, undefined);
+  }
+
+  /** Reads a data block of `bytes` (VALUE or VA) that starts at `dataStart`, here or over later chunks. */
+  private readBlock(
+    buf: Buffer,
+    dataStart: number,
+    bytes: number,
+    meta: string | undefined,
+    key: string,
+    flags: number,
+    cas: string | undefined,
+  ): number {
     if (bytes > this.maxValueLength) {
-      throw new ProtocolError(`VALUE of ${bytes} bytes exceeds the ${this.maxValueLength}-byte limit`);
+      throw new ProtocolError(`a value of ${bytes} bytes exceeds the ${this.maxValueLength}-byte limit`);
     }
     const blockEnd = dataStart + bytes;
     if (blockEnd + 2 <= buf.length) {
@@ -156,15 +192,26 @@ export class ReplyParser {
       if (buf[blockEnd] !== CR || buf[blockEnd + 1] !== LF) {
         throw new ProtocolError('data block not followed by \\r\\n');
       }
-      this.sink.onValue(key, flags, buf.subarray(dataStart, blockEnd), cas);
+      this.deliver(meta, key, flags, buf.subarray(dataStart, blockEnd), cas);
       return blockEnd + 2;
     }
     const total = bytes + 2;
     // A header alone never buys an allocation of its declared size: `VALUE k 0 1073741824` followed
     // by a trickle would otherwise hold 1 GiB at once.
     const buffer = total <= PREALLOCATE_LIMIT ? Buffer.allocUnsafe(total) : undefined;
-    this.pending = { key, flags, cas, total, buffer, parts: [], filled: 0 };
+    this.pending = { meta, key, flags, cas, total, buffer, parts: [], filled: 0 };
     return this.continueValue(buf, dataStart);
+  }
+
+  private deliver(
+    meta: string | undefined,
+    key: string,
+    flags: number,
+    data: Buffer,
+    cas: string | undefined,
+  ): void {
+    if (meta === undefined) this.sink.onValue(key, flags, data, cas);
+    else this.sink.onMetaValue(meta, data);
   }
 
   /** Takes what this chunk holds of a data block that spans chunks. */
@@ -182,7 +229,7 @@ export class ReplyParser {
       throw new ProtocolError('data block not followed by \\r\\n');
     }
     this.pending = undefined;
-    this.sink.onValue(pending.key, pending.flags, block.subarray(0, dataLength), pending.cas);
+    this.deliver(pending.meta, pending.key, pending.flags, block.subarray(0, dataLength), pending.cas);
     return pos + take;
   }
 }

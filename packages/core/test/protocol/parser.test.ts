@@ -9,7 +9,8 @@ import { ReplyParser, type ReplyParserOptions } from '../../src/protocol/parser.
 
 type Item =
   | { kind: 'line'; line: string }
-  | { kind: 'value'; key: string; flags: number; data: string; cas: string | undefined };
+  | { kind: 'value'; key: string; flags: number; data: string; cas: string | undefined }
+  | { kind: 'meta'; flags: string; data: string };
 
 interface Reply {
   bytes: Buffer;
@@ -27,6 +28,15 @@ function value(key: string, flags: number, data: Uint8Array, cas?: string): Repl
   return {
     bytes: Buffer.concat([Buffer.from(header, 'utf8'), data, CRLF]),
     item: { kind: 'value', key, flags, data: Buffer.from(data).toString('hex'), cas },
+  };
+}
+
+/** A meta `VA <bytes> <flags>` reply. */
+function metaValue(flags: string, data: Uint8Array): Reply {
+  const header = `VA ${data.length}${flags === '' ? '' : ` ${flags}`}\r\n`;
+  return {
+    bytes: Buffer.concat([Buffer.from(header, 'latin1'), data, CRLF]),
+    item: { kind: 'meta', flags, data: Buffer.from(data).toString('hex') },
   };
 }
 
@@ -79,21 +89,32 @@ function feedings(bytes: Buffer): [string, Buffer[]][] {
  * read only at the end, so a parser that reused or overwrote a buffer it had already handed out fails.
  */
 function parse(chunks: readonly Buffer[], options?: ReplyParserOptions): Item[] {
-  const raw: (Item | { kind: 'raw'; key: string; flags: number; data: Buffer; cas: string | undefined })[] =
-    [];
+  const raw: (
+    | Item
+    | { kind: 'raw'; key: string; flags: number; data: Buffer; cas: string | undefined }
+    | { kind: 'raw-meta'; flags: string; data: Buffer }
+  )[] = [];
   const parser = new ReplyParser(
     {
       onLine: (text) => raw.push({ kind: 'line', line: text }),
       onValue: (key, flags, data, cas) => raw.push({ kind: 'raw', key, flags, data, cas }),
+      onMetaValue: (flags, data) => raw.push({ kind: 'raw-meta', flags, data }),
     },
     options,
   );
   for (const chunk of chunks) parser.feed(chunk);
-  return raw.map((item) =>
-    item.kind === 'raw'
-      ? { kind: 'value', key: item.key, flags: item.flags, data: item.data.toString('hex'), cas: item.cas }
-      : item,
-  );
+  return raw.map((item): Item => {
+    if (item.kind === 'raw')
+      return {
+        kind: 'value',
+        key: item.key,
+        flags: item.flags,
+        data: item.data.toString('hex'),
+        cas: item.cas,
+      };
+    if (item.kind === 'raw-meta') return { kind: 'meta', flags: item.flags, data: item.data.toString('hex') };
+    return item;
+  });
 }
 
 function expectReplies(replies: readonly Reply[], options?: ReplyParserOptions): void {
@@ -216,6 +237,40 @@ describe('ReplyParser', () => {
     });
   });
 
+  describe('meta VA blocks', () => {
+    test('reads a value with its return flags, and one with none', () => {
+      expectReplies([
+        metaValue('t30 f7 c12 W', Buffer.from('hello')),
+        metaValue('', Buffer.from('x')),
+        line('EN'),
+        line('HD t-1'),
+        line('MN'),
+      ]);
+    });
+
+    test('reads data holding \\r\\n and a fake reply by its length', () => {
+      expectReplies([metaValue('Z X', Buffer.from('VA 2\r\nEN\r\n')), line('MN')]);
+    });
+
+    test('reads an empty value (a placeholder a lease just created)', () => {
+      expectReplies([metaValue('t30 W', Buffer.alloc(0)), line('HD')]);
+    });
+
+    test('reads a value larger than any one chunk', () => {
+      expectReplies([metaValue('f1', Buffer.alloc(200_000, 0x41)), line('MN')]);
+    });
+
+    test('rejects a VA header without a length, and a VA longer than maxValueLength', () => {
+      expectProtocolError(Buffer.from('VA x\r\n'), /malformed VA header/);
+      expectProtocolError(Buffer.from('VA \r\n'), /malformed VA header/);
+      expectProtocolError(Buffer.from('VA 6 t1\r\n'), /exceeds the 5-byte limit/, { maxValueLength: 5 });
+    });
+
+    test('treats a line starting VA without the space as a plain line', () => {
+      expectReplies([line('VAX'), line('VA')]);
+    });
+  });
+
   describe('errors', () => {
     test('rejects a bare \\n at the start of a line', () => {
       expectProtocolError(Buffer.from('\n'), /not terminated by \\r\\n/);
@@ -268,7 +323,7 @@ describe('ReplyParser', () => {
 
     test('allocates for the bytes that arrive, not for the length a VALUE header declares', () => {
       // A hostile or broken server declares 1 GiB (within the parser's limit) and trickles bytes.
-      const parser = new ReplyParser({ onLine: () => {}, onValue: () => {} });
+      const parser = new ReplyParser({ onLine: () => {}, onValue: () => {}, onMetaValue: () => {} });
       const before = process.memoryUsage().arrayBuffers;
       parser.feed(Buffer.from('VALUE k 0 1073741824\r\n'));
       parser.feed(Buffer.alloc(1024 * 1024, 0x61));
@@ -331,6 +386,7 @@ describe('ReplyParser', () => {
       const parser = new ReplyParser({
         onLine: (text) => items.push(text),
         onValue: (key) => items.push(`value ${key}`),
+        onMetaValue: () => items.push('meta'),
       });
       parser.feed(Buffer.from('VALUE k 0 10\r\nabc'));
       parser.reset();
@@ -340,7 +396,11 @@ describe('ReplyParser', () => {
 
     test('forgets a half-read line', () => {
       const items: string[] = [];
-      const parser = new ReplyParser({ onLine: (text) => items.push(text), onValue: () => {} });
+      const parser = new ReplyParser({
+        onLine: (text) => items.push(text),
+        onValue: () => {},
+        onMetaValue: () => {},
+      });
       parser.feed(Buffer.from('STOR'));
       parser.reset();
       parser.feed(Buffer.from('DELETED\r\n'));

@@ -1,0 +1,59 @@
+/**
+ * Encodes memcached 1.6's meta commands (protocol.txt, "Meta Commands") and reads their status
+ * lines. A meta command is `<verb> <key> <flag>*`: each flag a letter, some with a token (`T30`,
+ * `O7`). Keys arrive checked (keys.ts) and flags are built here from checked numbers only: nothing
+ * a caller writes reaches a flag.
+ *
+ * Replies: `HD` (done), `NS` (not stored), `EX` (exists: cas mismatch), `NF` (not found), `EN`
+ * (miss), `MN` (the end of a quiet batch), and `VA <bytes> <flags>*` + data (read by the parser);
+ * each may carry return flags (`HD t30`, `NS O7`).
+ */
+import type { Wire } from './encoder.js';
+import { byteLength } from './encoder.js';
+
+export type MetaVerb = 'mg' | 'ms' | 'md' | 'ma';
+
+/** `<verb> <key> <flags>\r\n` */
+export function encodeMeta(verb: MetaVerb, key: string, flags: readonly string[]): string {
+  return flags.length === 0 ? `${verb} ${key}\r\n` : `${verb} ${key} ${flags.join(' ')}\r\n`;
+}
+
+/** `ms <key> <datalen> <flags>\r\n<data>\r\n`: a string stays text, bytes are copied into the command. */
+export function encodeMetaSet(key: string, data: Uint8Array | string, flags: readonly string[]): Wire {
+  const header = `ms ${key} ${byteLength(data)}${flags.length === 0 ? '' : ` ${flags.join(' ')}`}\r\n`;
+  if (typeof data === 'string') return `${header}${data}\r\n`;
+  const headerBytes = Buffer.byteLength(header);
+  const out = Buffer.allocUnsafe(headerBytes + data.length + 2);
+  out.write(header, 0, headerBytes, 'utf8');
+  out.set(data, headerBytes);
+  out[headerBytes + data.length] = 0x0d;
+  out[headerBytes + data.length + 1] = 0x0a;
+  return out;
+}
+
+/** `mn\r\n`: answered `MN` once every command before it on the connection has been answered. */
+export function encodeMetaNoop(): string {
+  return 'mn\r\n';
+}
+
+/** A meta status line split: its two-letter code and its return flags. */
+export interface MetaStatus {
+  code: string;
+  flags: readonly string[];
+}
+
+const STATUS = /^(HD|NS|EX|NF|EN|MN)(?: (.*))?$/;
+
+/** Reads a meta status line; undefined when the line is not one (an error line, or garbage). */
+export function parseMetaStatus(line: string): MetaStatus | undefined {
+  const match = STATUS.exec(line);
+  if (match === null) return undefined;
+  return { code: match[1]!, flags: match[2] === undefined || match[2] === '' ? [] : match[2].split(' ') };
+}
+
+/** The token of return flag `letter` (`'30'` of `t30`), `''` for a flag without one, or undefined. */
+export function metaFlag(flags: readonly string[] | string, letter: string): string | undefined {
+  const list = typeof flags === 'string' ? (flags === '' ? [] : flags.split(' ')) : flags;
+  for (const flag of list) if (flag[0] === letter) return flag.slice(1);
+  return undefined;
+}
