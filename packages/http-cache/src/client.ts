@@ -30,12 +30,14 @@ export class Budget {
   private readonly deadline: number;
 
   constructor(milliseconds: number) {
-    this.deadline = performance.now() + milliseconds; // monotonic, as the client's own deadlines
+    // Monotonic, as the client's own deadlines: a wall clock stepped back must not stretch the budget.
+    this.deadline = performance.now() + milliseconds;
   }
 
   /** Call options for the next call, or undefined when the budget is spent (skip the call). */
   options(): CallOptions | undefined {
-    const left = this.deadline - performance.now();
+    // AbortSignal.timeout takes whole milliseconds (a fraction throws ERR_OUT_OF_RANGE).
+    const left = Math.floor(this.deadline - performance.now());
     return left > 0 ? { signal: AbortSignal.timeout(left) } : undefined;
   }
 }
