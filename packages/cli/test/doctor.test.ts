@@ -13,6 +13,7 @@ interface Report {
     server: string;
     ok: boolean;
     version: string | null;
+    protocol: string | null;
     login: string;
     latencyMs: { median: number } | null;
     probe: { set: boolean; get: boolean; delete: boolean } | null;
@@ -50,6 +51,8 @@ describe('doctor on a healthy server', () => {
     const [server] = report.servers;
     expect(server).toMatchObject({ server: plain.address, ok: true, login: 'none', error: null });
     expect(server!.version).toMatch(/^\d+\.\d+/);
+    // memcached 1.6.18 answers the meta commands.
+    expect(server!.protocol).toBe('meta');
     expect(server!.latencyMs!.median).toBeGreaterThan(0);
     expect(server!.probe).toEqual({ set: true, get: true, delete: true });
     expect(server!.stats).toMatchObject({ evictions: 0 });
@@ -62,6 +65,7 @@ describe('doctor on a healthy server', () => {
     expect(run.stdout).toContain('Configuration, as the client reads it');
     expect(run.stdout).toMatch(new RegExp(`servers\\s+│ ${plain.address}\\s+│ --servers`));
     expect(run.stdout).toContain('✔ 1 server OK');
+    expect(run.stdout).toMatch(/1\.6\.\d+ \(meta\)/);
   });
 
   test('reads MEMCACHE_SERVERS when no flag is given', async () => {

@@ -551,6 +551,19 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     );
   }
 
+  /**
+   * The protocol each server is spoken to in for the commands that have a meta form (see
+   * ClientOptions.protocol), asking the servers not yet asked. Rejects when a server cannot be asked.
+   * @example await client.protocols(); // Map { 'cache:11211' => 'meta' }
+   */
+  protocols(options?: CallOptions): Promise<Map<string, 'meta' | 'classic'>> {
+    return this.run('protocols', 0, options, async () => {
+      const pools = this.topology.pools;
+      const answers = await Promise.all(pools.map((pool) => pool.meta.speaksMeta()));
+      return new Map(pools.map((pool, i) => [pool.address, answers[i] ? 'meta' : 'classic'] as const));
+    });
+  }
+
   /** Sets the servers' log verbosity (`verbosity <level>`). */
   verbosity(level: number, options?: CallOptions): Promise<void> {
     return this.run('verbosity', 0, options, async () => {

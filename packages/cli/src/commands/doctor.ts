@@ -87,7 +87,7 @@ function renderServers(output: Output, servers: ServerReport[]): string {
         : `${formatBytes(stats.bytes)} / ${formatBytes(stats.limitBytes)} (${formatRatio(stats.limitBytes === 0 ? undefined : stats.bytes / stats.limitBytes)})`;
     return [
       `${mark} ${server.server}`,
-      server.version ?? '?',
+      server.protocol === null ? (server.version ?? '?') : `${server.version ?? '?'} (${server.protocol})`,
       server.login === 'none' ? c.dim('none') : server.login,
       server.latencyMs === null ? '?' : formatMs(server.latencyMs.median),
       server.probe === null

@@ -19,6 +19,11 @@ export interface ServerReport {
   server: string;
   ok: boolean;
   version: string | null;
+  /**
+   * The protocol memwire speaks to it for the commands that have a meta form (`ttl`, `getLease`, the
+   * quiet batches of setMany/deleteMany): `meta` when it answers memcached 1.6's meta commands.
+   */
+  protocol: 'meta' | 'classic' | null;
   /** The first command: connect, login and one round trip, in ms. */
   connectMs: number | null;
   /** `version` round trips on the open connection, in ms. */
@@ -57,6 +62,7 @@ export async function probeServer(
     server,
     ok: false,
     version: null,
+    protocol: null,
     connectMs: null,
     latencyMs: null,
     login: credentials === undefined ? 'none' : 'not reached',
@@ -70,6 +76,7 @@ export async function probeServer(
     report.version = (await client.version()).get(server) ?? null;
     report.connectMs = round(performance.now() - started);
     if (credentials !== undefined) report.login = 'ok';
+    report.protocol = (await client.protocols()).get(server) ?? null;
     report.latencyMs = await roundTrips(client);
     // Stats before the probe, so the hit ratio is the applications' and not the doctor's own gets.
     step = 'stats';

@@ -249,12 +249,25 @@ describe('where the meta protocol is not spoken', () => {
     expect(() => newClient({ servers: server.address, protocol: 'binary' as 'meta' })).toThrow(ConfigError);
   });
 
+  test('protocols() says which protocol each server is spoken to in', async () => {
+    const client = newClient({ servers: [server.address, old.address] });
+    expect(await client.protocols()).toEqual(
+      new Map([
+        [server.address, 'meta'],
+        [old.address, 'classic'],
+      ]),
+    );
+    const classic = newClient({ servers: server.address, protocol: 'classic' });
+    expect(await classic.protocols()).toEqual(new Map([[server.address, 'classic']]));
+  });
+
   test('a memcached older than 1.6.10: asked once, version only (no mn), classic afterwards', async () => {
+    const start = old.received.length;
     const client = newClient({ servers: old.address });
     await expect(client.ttl('k')).rejects.toBeInstanceOf(UnsupportedCommandError);
     await expect(client.getLease('k')).rejects.toBeInstanceOf(UnsupportedCommandError);
     expect((await client.deleteMany(['k'])).get('k')).toEqual({ ok: true, value: false });
-    const lines = old.received.toString('latin1').split('\r\n');
+    const lines = old.received.toString('latin1', start).split('\r\n');
     expect(lines.filter((line) => line === 'version')).toHaveLength(1);
     expect(lines).not.toContain('mn');
   });

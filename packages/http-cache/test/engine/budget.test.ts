@@ -10,7 +10,7 @@ describe('Budget: the time the cache may add to one request', () => {
     // The monotonic clock has fractions of a millisecond; AbortSignal.timeout takes whole ones.
     const options = new Budget(1000).options();
     expect(options?.signal).toBeInstanceOf(AbortSignal);
-    expect(options?.signal.aborted).toBe(false);
+    expect(options?.signal?.aborted).toBe(false);
   });
 
   test('a spent budget skips the call (no options)', async () => {
