@@ -115,6 +115,8 @@ export interface InvalidateOptions extends CallOptions {
 }
 
 const DEFAULT_LEASE_TTL = 30;
+/** Most commands in one quiet batch (see writeEach). */
+const MAX_BATCH = 1000;
 
 /** The client's events. None is `'error'`: an unheard event never crashes the process. */
 export interface ClientEvents {
@@ -776,14 +778,19 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       if (batch === undefined) batches.set(connection, [i]);
       else batch.push(i);
     });
-    for (const [connection, indexes] of batches) {
-      const batch = new MetaBatchCommand(indexes.map((i, opaque) => ({ bytes: quiet(i, opaque) })));
-      batch.signal = this.callSignal;
-      connection.send(batch);
-      const settled = settle(batch.promise);
-      indexes.forEach((i, opaque) => {
-        outcomes[i] = settled.then((all) => (all.ok ? toOutcome(all.value[opaque]!) : all));
-      });
+    for (const [connection, all] of batches) {
+      // Bounded batches: one command is one write and one deadline, and counts whole against
+      // maxPendingCommands, which a 20,000-key batch would exceed on its own.
+      for (let start = 0; start < all.length; start += MAX_BATCH) {
+        const indexes = all.slice(start, start + MAX_BATCH);
+        const batch = new MetaBatchCommand(indexes.map((i, opaque) => ({ bytes: quiet(i, opaque) })));
+        batch.signal = this.callSignal;
+        connection.send(batch);
+        const settled = settle(batch.promise);
+        indexes.forEach((i, opaque) => {
+          outcomes[i] = settled.then((results) => (results.ok ? toOutcome(results.value[opaque]!) : results));
+        });
+      }
     }
     return outcomes;
   }

@@ -87,6 +87,17 @@ describe('quiet batches (setMany, deleteMany)', () => {
     expect(await client.ttl(keys[0]!)).toBeLessThanOrEqual(60);
   });
 
+  test('a large setMany travels as batches of at most 1,000 commands, each closed by its own mn', async () => {
+    const client = newClient({ servers: relay.address, poolSize: 1, protocol: 'meta' });
+    const start = relay.connections.length;
+    const keys = Array.from({ length: 2500 }, (_, i) => uniqueKey(`big${i}`));
+    const outcomes = await client.setMany(keys.map((key) => [key, 'v']));
+    expect([...outcomes.values()].filter((outcome) => outcome.ok && outcome.value)).toHaveLength(2500);
+    const { sent, received } = traffic(start);
+    expect(sent.match(/^mn\r$/gm)).toHaveLength(3);
+    expect(received).toBe('MN\r\n'.repeat(3));
+  });
+
   test('deleteMany: deleted keys are true and absent ones false, named by the failure replies alone', async () => {
     const client = newClient({ servers: server.address, protocol: 'meta' });
     const [a, b, c] = [uniqueKey('d'), uniqueKey('d'), uniqueKey('d')];
