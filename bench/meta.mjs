@@ -34,29 +34,52 @@ const core = await import(
   process.env.MEMWIRE_BENCH_CORE ?? new URL('../packages/core/dist/index.mjs', import.meta.url).href
 );
 const server = await startMemcached({ memoryMb: 256, threads: 2 });
+const ROUNDS = TIMING.quick ? 1 : 3;
 const results = {};
 try {
+  const clients = {};
   for (const protocol of ['classic', 'meta']) {
-    const client = core.createClient({ servers: server.address, env: false, protocol });
-    // Ask once before measuring ('meta' is unasked; this is the same for both).
-    await client.setMany([['warm', VALUE]]);
-    const batchOf = (i) => Array.from({ length: BATCH }, (_, k) => `meta:${(i * BATCH + k) % KEYSPACE}`);
+    clients[protocol] = core.createClient({ servers: server.address, env: false, protocol });
+    // Asked once before measuring ('meta' is unasked; 'classic' never asks).
+    await clients[protocol].setMany([['warm', VALUE]]);
+  }
+  const batchOf = (protocol, i) =>
+    Array.from({ length: BATCH }, (_, k) => `${protocol}:${(i * BATCH + k) % KEYSPACE}`);
+  // setMany alone; and a setMany then a deleteMany of the same keys (so every delete finds its key,
+  // as a delete of keys that are gone is answered per key in both protocols).
+  const ops = {
+    setMany: (client, protocol) => (i) =>
+      client.setMany(batchOf(protocol, i).map((key) => [key, VALUE])).then(check),
+    'setMany + deleteMany': (client, protocol) => async (i) => {
+      const keys = batchOf(protocol, i);
+      check(await client.setMany(keys.map((key) => [key, VALUE])));
+      check(await client.deleteMany(keys));
+    },
+  };
+  // Rounds alternate the protocols, and each cell is the median of its rounds: the machine is shared.
+  for (let round = 0; round < ROUNDS; round++) {
     for (const concurrency of CONCURRENCY) {
-      for (const op of ['setMany', 'deleteMany']) {
-        const run =
-          op === 'setMany'
-            ? (i) => client.setMany(batchOf(i).map((key) => [key, VALUE])).then(check)
-            : (i) => client.deleteMany(batchOf(i)).then(check);
-        log(`${protocol} ${op} c=${concurrency} …`);
-        const cell = await measure(run, concurrency, TIMING);
-        results[`${op} c=${concurrency}`] ??= {};
-        results[`${op} c=${concurrency}`][protocol] = cell;
+      for (const [name, make] of Object.entries(ops)) {
+        for (const protocol of round % 2 === 0 ? ['classic', 'meta'] : ['meta', 'classic']) {
+          log(`round ${round + 1}: ${protocol} ${name} c=${concurrency} …`);
+          const cell = await measure(make(clients[protocol], protocol), concurrency, TIMING);
+          const row = (results[`${name} c=${concurrency}`] ??= { classic: [], meta: [] });
+          row[protocol].push(cell);
+        }
       }
     }
-    await client.close();
   }
+  for (const client of Object.values(clients)) await client.close();
 } finally {
   await server.stop();
+}
+
+/** The median of a cell's rounds (an error if any round failed). */
+function median(cells) {
+  const failed = cells.find((cell) => cell.error);
+  if (failed) return failed;
+  const sorted = cells.map((cell) => cell.opsPerSec).sort((a, b) => a - b);
+  return { opsPerSec: sorted[Math.floor(sorted.length / 2)], rounds: sorted };
 }
 
 function check(outcomes) {
@@ -64,12 +87,13 @@ function check(outcomes) {
 }
 
 if (TIMING.json) {
-  console.log(JSON.stringify({ meta: runMeta(TIMING, { batch: BATCH }), results }, null, 2));
+  console.log(JSON.stringify({ meta: runMeta(TIMING, { batch: BATCH, rounds: ROUNDS }), results }, null, 2));
 } else {
-  console.log(`\n${BATCH}-key batches, calls/s (each call writes or deletes ${BATCH} keys)\n`);
+  console.log(`\n${BATCH}-key batches, calls/s, median of ${ROUNDS} alternating rounds\n`);
   console.log('| call | classic | meta (quiet) | meta ÷ classic |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const [row, cells] of Object.entries(results)) {
+  for (const [row, rounds] of Object.entries(results)) {
+    const cells = { classic: median(rounds.classic), meta: median(rounds.meta) };
     const ratio =
       cells.meta?.opsPerSec && cells.classic?.opsPerSec
         ? (cells.meta.opsPerSec / cells.classic.opsPerSec).toFixed(2)

@@ -98,6 +98,18 @@ describe('quiet batches (setMany, deleteMany)', () => {
     expect(received).toBe('MN\r\n'.repeat(3));
   });
 
+  test('TTLs mean in a batch what they mean in a set: over 30 days (a Unix time), and negative (gone at once)', async () => {
+    const client = newClient({ servers: server.address, protocol: 'meta' });
+    const [far, gone] = [uniqueKey('far'), uniqueKey('gone')];
+    const forty = 40 * 24 * 3600;
+    await client.setMany([[far, 'v']], { ttl: forty });
+    const left = await client.ttl(far);
+    expect(left).toBeGreaterThan(forty - 10);
+    expect(left).toBeLessThanOrEqual(forty + 1);
+    expect((await client.setMany([[gone, 'v']], { ttl: -1 })).get(gone)).toEqual({ ok: true, value: true });
+    expect(await client.get(gone)).toBeUndefined();
+  });
+
   test('deleteMany: deleted keys are true and absent ones false, named by the failure replies alone', async () => {
     const client = newClient({ servers: server.address, protocol: 'meta' });
     const [a, b, c] = [uniqueKey('d'), uniqueKey('d'), uniqueKey('d')];
