@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import {
+  cpuMeter,
   exitOnSignal,
   fmtCell,
   fmtOps,
@@ -47,7 +48,7 @@ const USAGE = `usage: node bench/cluster.mjs [options]
   --duration=S --warmup=S --limit=S   per-cell timings, and the failure-timing bound (seconds)
   --repeat=N                          failure-timing runs per memwire configuration (default 5)
   --only=throughput | --only=failover
-  --clients=raw,memwire,memwire-fast-retry,memcached   run only these
+  --clients=raw,memwire,memwire-pool-1,memwire-fast-retry,memcached   run only these
   --help                              this text
 
   MEMCACHED_BIN=/path/memcached       the memcached to start
@@ -171,6 +172,13 @@ const CLIENTS = {
     },
   },
 
+  'memwire-pool-1': {
+    label: '@memwire/core, poolSize 1',
+    async create(servers) {
+      return CLIENTS.memwire.create(servers, { poolSize: 1 });
+    },
+  },
+
   'memwire-fast-retry': {
     label: '@memwire/core, retryDelay 100 / maxRetryDelay 1000',
     failoverOnly: true,
@@ -237,7 +245,12 @@ async function throughput(name, servers) {
       getMany: (i) => c.getMany(MULTI_KEYSETS[i % MULTI_KEYSETS.length]),
     };
     for (const [op, n] of CELLS) {
-      result.cells[`${op}:${n}`] = await measure(ops[op], n, TIMING);
+      result.cells[`${op}:${n}`] = await measure(
+        ops[op],
+        n,
+        TIMING,
+        cpuMeter(servers.map((server) => server.pid)),
+      );
       log(`  ${name} ${op} c=${n}: ${fmtCell(result.cells[`${op}:${n}`])}`);
     }
   } finally {
@@ -472,6 +485,26 @@ function markdown(meta, rows, failures) {
       `| **memwire / memcached** | ${CELLS.map(([op, n]) => ratio('memwire', 'memcached', op, n)).join(' | ')} |`,
     );
     out.push(`| **memwire / raw** | ${CELLS.map(([op, n]) => ratio('memwire', 'raw', op, n)).join(' | ')} |`);
+    out.push('');
+    out.push(
+      '## CPU during each cell: the client and the three servers, % of one core (µs per op)',
+      '',
+      `The machine has ${meta.cores} cores (${meta.cores * 100}%); client + servers near that is a machine at its limit.`,
+      '',
+    );
+    out.push(`| client | ${CELLS.map(([op, n]) => `${op} c=${n}`).join(' | ')} |`);
+    out.push(`|---|${CELLS.map(() => '---:').join('|')}|`);
+    for (const r of rows) {
+      if (r.skipped) continue;
+      const cells = CELLS.map(([op, n]) => {
+        const cpu = r.cells[`${op}:${n}`]?.cpu;
+        if (cpu === undefined) return '—';
+        const pct = (x) => `${Math.round(x)}%`;
+        const us = (x) => x.toFixed(1);
+        return `client ${pct(cpu.clientPct)} (${us(cpu.clientUsPerOp)}) + servers ${pct(cpu.serversPct)} (${us(cpu.serversUsPerOp)})`;
+      });
+      out.push(`| ${r.label} | ${cells.join(' | ')} |`);
+    }
     out.push('');
   }
   if (failures.length > 0) {

@@ -2,6 +2,7 @@
 // share: the command line, memcached started and stopped through the test suite's server library,
 // the measuring loop, and the formatting of its figures. Plain ESM: node runs it with no build step.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { findMemcached, startMemcached } from '../test/support/servers/index.mjs';
@@ -101,9 +102,10 @@ const DRAIN_TIMEOUT_MS = 10_000;
 /**
  * `concurrency` async workers, each awaiting `op(i)` in a loop: after `warmupMs`, counts the
  * operations completed during `durationMs`; in-flight ones are drained afterwards and not counted.
- * The first error stops the cell and is its result.
+ * The first error stops the cell and is its result. `cpu` (see cpuMeter) is read at the start and end
+ * of the counted window, and the cell then says how much CPU the client and the servers used per op.
  */
-export async function measure(op, concurrency, { warmupMs, durationMs }) {
+export async function measure(op, concurrency, { warmupMs, durationMs }, cpu = undefined) {
   let counter = 0;
   let completed = 0;
   let stop = false;
@@ -123,10 +125,12 @@ export async function measure(op, concurrency, { warmupMs, durationMs }) {
   const workers = Array.from({ length: concurrency }, worker);
   await sleep(warmupMs);
   const c0 = completed;
+  const cpu0 = cpu?.read();
   const t0 = performance.now();
   await sleep(durationMs);
   const c1 = completed;
   const t1 = performance.now();
+  const cpu1 = cpu?.read();
   stop = true;
   let drainTimer;
   const drained = await Promise.race([
@@ -138,7 +142,47 @@ export async function measure(op, concurrency, { warmupMs, durationMs }) {
   clearTimeout(drainTimer);
   if (error) return { error: String(error?.message ?? error) };
   if (!drained) return { error: `in-flight ops did not complete within ${DRAIN_TIMEOUT_MS} ms` };
-  return { opsPerSec: ((c1 - c0) * 1000) / (t1 - t0) };
+  const result = { opsPerSec: ((c1 - c0) * 1000) / (t1 - t0) };
+  if (cpu0 !== undefined) result.cpu = cpuPerOp(cpu0, cpu1, c1 - c0, t1 - t0);
+  return result;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Reads the CPU time used so far by this process (the client) and by the server processes `pids`
+ * (from /proc, user + system), in µs. Where a client waits on servers that share its cores, this says
+ * whose CPU an operation costs, which a throughput figure alone cannot.
+ */
+export function cpuMeter(pids) {
+  const serverMicros = (pid) => {
+    try {
+      // Fields after the command name (which may hold spaces, so split after its closing paren).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+    } catch {
+      return Number.NaN;
+    }
+  };
+  return {
+    read: () => {
+      const own = process.cpuUsage();
+      return { client: own.user + own.system, servers: pids.map(serverMicros) };
+    },
+  };
+}
+
+function cpuPerOp(before, after, ops, ms) {
+  const client = after.client - before.client;
+  const servers = after.servers.reduce((sum, micros, i) => sum + micros - before.servers[i], 0);
+  return {
+    /** Percent of one core over the window. */
+    clientPct: (client / (ms * 1000)) * 100,
+    serversPct: (servers / (ms * 1000)) * 100,
+    clientUsPerOp: client / ops,
+    serversUsPerOp: servers / ops,
+  };
 }
 
 /** A callback API as a promise: the callback comes last and is `(err, result)`. */
