@@ -63,8 +63,9 @@ try {
         for (const protocol of round % 2 === 0 ? ['classic', 'meta'] : ['meta', 'classic']) {
           log(`round ${round + 1}: ${protocol} ${name} c=${concurrency} …`);
           const cell = await measure(make(clients[protocol], protocol), concurrency, TIMING);
-          const row = (results[`${name} c=${concurrency}`] ??= { classic: [], meta: [] });
-          row[protocol].push(cell);
+          const row = `${name} c=${concurrency}`;
+          results[row] ??= { classic: [], meta: [] };
+          results[row][protocol].push(cell);
         }
       }
     }

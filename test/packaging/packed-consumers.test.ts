@@ -1,21 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
 import { findMachineNode } from '../../scripts/machine-node.mjs';
 import { readmeSnippets, runnableSource } from '../docs/snippets.js';
-import { ensureBuilt } from '../support/ensure-built.js';
-import { type MemcachedServer, runNodeScript, startMemcached } from '../support/index.js';
-import { installPackedApp, workspaceVersion } from '../support/packed-app.js';
+import { runNodeScript } from '../support/index.js';
+import { REPOSITORY_ROOT, usePackedApp } from '../support/packed-app.js';
 
 // A new user's app: a clean folder outside the workspace (no "type": "module", as npm 11's
 // `npm init -y` writes "commonjs"), the packages installed from the tarballs `npm pack` makes, with
 // the frameworks they sit on. The README's runnable blocks run there as .mjs, and each package is
 // used from CommonJS as well, on the machine's own Node (20 on CI), never the toolchain's.
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
 /** Every published package but @memwire/nestjs, whose packed test (packages/nestjs/test) brings Nest. */
 const PACKAGES = [
   'core',
@@ -32,42 +28,28 @@ const PACKAGES = [
 ];
 const node = findMachineNode() ?? process.execPath;
 
-let app: string;
-let memcached: MemcachedServer;
-beforeAll(async () => {
-  app = mkdtempSync(join(tmpdir(), 'memwire-first-day-'));
-  for (const name of PACKAGES) ensureBuilt(join(root, 'packages', name));
-  installPackedApp({
-    root,
-    folder: app,
-    packages: PACKAGES,
-    others: Object.fromEntries(
-      [
-        'express',
-        'fastify',
-        'keyv',
-        'cache-manager',
-        'express-session',
-        '@opentelemetry/api',
-        '@opentelemetry/instrumentation',
-      ].map((name) => [name, workspaceVersion(root, name)]),
-    ),
-    manifest: { name: 'first-day', type: 'commonjs' },
-  });
-  memcached = await startMemcached();
-}, 300_000);
-afterAll(async () => {
-  await memcached?.stop();
-  if (app !== undefined) rmSync(app, { recursive: true, force: true });
+const packed = usePackedApp({
+  name: 'first-day',
+  packages: PACKAGES,
+  others: [
+    'express',
+    'fastify',
+    'keyv',
+    'cache-manager',
+    'express-session',
+    '@opentelemetry/api',
+    '@opentelemetry/instrumentation',
+  ],
+  manifest: { type: 'commonjs' },
 });
 
 /** Runs `file` (written into the app) on the machine's Node; resolves with its last line of output. */
 async function runInApp(file: string, source: string): Promise<string> {
-  writeFileSync(join(app, file), source);
-  const run = await runNodeScript(`await import(${JSON.stringify(join(app, file))});`, {
-    cwd: app,
+  writeFileSync(join(packed.folder(), file), source);
+  const run = await runNodeScript(`await import(${JSON.stringify(join(packed.folder(), file))});`, {
+    cwd: packed.folder(),
     node,
-    env: { MEMCACHE_SERVERS: memcached.address },
+    env: { MEMCACHE_SERVERS: packed.memcached().address },
     limitMs: 20_000,
   });
   expect(run.stderr).toBe('');
@@ -81,7 +63,9 @@ describe('installed from packed tarballs into a clean app', () => {
     expect(printed).toBe(execFileSync(node, ['--version'], { encoding: 'utf8' }).trim());
   });
 
-  const runnable = readmeSnippets(root).filter((snippet) => snippet.run && snippet.file !== 'README.md');
+  const runnable = readmeSnippets(REPOSITORY_ROOT).filter(
+    (snippet) => snippet.run && snippet.file !== 'README.md',
+  );
   test.each(runnable.map((snippet) => [snippet.where, snippet] as const))(
     '%s runs as an ES module (.mjs) and exits by itself',
     async (_where, snippet) => {

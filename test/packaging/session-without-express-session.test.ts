@@ -1,43 +1,25 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
 import { findMachineNode } from '../../scripts/machine-node.mjs';
-import { ensureBuilt } from '../support/ensure-built.js';
-import { type MemcachedServer, runNodeScript, startMemcached } from '../support/index.js';
-import { installPackedApp, workspaceVersion } from '../support/packed-app.js';
+import { runNodeScript } from '../support/index.js';
+import { usePackedApp } from '../support/packed-app.js';
 
 // A Fastify app's sessions need no express-session: @memwire/session extends express-session's Store
 // only when the app has it (src/base.ts). This app, made from the packed tarballs, has Fastify,
 // @fastify/cookie and @fastify/session and no express-session at all.
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const node = findMachineNode() ?? process.execPath;
-let app: string;
-let memcached: MemcachedServer;
-beforeAll(async () => {
-  app = mkdtempSync(join(tmpdir(), 'memwire-fastify-session-'));
-  for (const name of ['core', 'session']) ensureBuilt(join(root, 'packages', name));
-  installPackedApp({
-    root,
-    folder: app,
-    packages: ['core', 'session'],
-    others: Object.fromEntries(
-      ['fastify', '@fastify/cookie', '@fastify/session'].map((name) => [name, workspaceVersion(root, name)]),
-    ),
-    manifest: { name: 'fastify-sessions', type: 'commonjs' },
-  });
-  memcached = await startMemcached();
-}, 300_000);
-afterAll(async () => {
-  await memcached?.stop();
-  if (app !== undefined) rmSync(app, { recursive: true, force: true });
+const packed = usePackedApp({
+  name: 'fastify-sessions',
+  packages: ['core', 'session'],
+  others: ['fastify', '@fastify/cookie', '@fastify/session'],
+  manifest: { type: 'commonjs' },
 });
 
 test('without express-session installed, the store loads and keeps a Fastify session across requests', async () => {
   writeFileSync(
-    join(app, 'app.cjs'),
+    join(packed.folder(), 'app.cjs'),
     `
 const Fastify = require('fastify');
 const { MemwireSessionStore } = require('@memwire/session');
@@ -65,10 +47,10 @@ try { require.resolve('express-session'); } catch { hasExpressSession = false; }
 })();
 `,
   );
-  const run = await runNodeScript(`await import(${JSON.stringify(join(app, 'app.cjs'))});`, {
-    cwd: app,
+  const run = await runNodeScript(`await import(${JSON.stringify(join(packed.folder(), 'app.cjs'))});`, {
+    cwd: packed.folder(),
     node,
-    env: { MEMCACHE_SERVERS: memcached.address },
+    env: { MEMCACHE_SERVERS: packed.memcached().address },
     limitMs: 20_000,
   });
   expect(run.stderr).toBe('');

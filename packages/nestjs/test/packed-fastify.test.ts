@@ -1,39 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { findMachineNode } from '../../../scripts/machine-node.mjs';
-import { type MemcachedServer, runNodeScript, startMemcached } from '../../../test/support/index.js';
-import { installPackedApp, workspaceVersion } from '../../../test/support/packed-app.js';
+import { runNodeScript } from '../../../test/support/index.js';
+import { usePackedApp } from '../../../test/support/packed-app.js';
 
 // A Nest app on Fastify, installed in a clean folder from packed tarballs of @memwire/nestjs and what
 // it depends on, with only what such an app uses: no Express, no cache-manager, no keyv. It must load
 // and cache, on the machine's own Node (20 on CI). CI builds before vitest, so dist/ is there.
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-let folder: string;
-let memcached: MemcachedServer;
-beforeAll(async () => {
-  folder = mkdtempSync(join(tmpdir(), 'memwire-nest-fastify-'));
-  installPackedApp({
-    root,
-    folder,
-    packages: ['core', 'http-cache', 'nestjs'],
-    others: Object.fromEntries(
-      ['@nestjs/common', '@nestjs/core', '@nestjs/platform-fastify', 'reflect-metadata', 'rxjs'].map(
-        (name) => [name, workspaceVersion(root, name)],
-      ),
-    ),
-    manifest: { name: 'nest-on-fastify', type: 'module' },
-  });
-  memcached = await startMemcached();
-}, 300_000);
-afterAll(async () => {
-  await memcached?.stop();
-  if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+const packed = usePackedApp({
+  name: 'nest-on-fastify',
+  packages: ['core', 'http-cache', 'nestjs'],
+  others: ['@nestjs/common', '@nestjs/core', '@nestjs/platform-fastify', 'reflect-metadata', 'rxjs'],
+  manifest: { type: 'module' },
 });
 
 const APP = `
@@ -77,7 +56,12 @@ console.log(JSON.stringify({
 describe('a Nest app on Fastify, from packed tarballs, with only what it uses', () => {
   test('loads without Express, cache-manager or keyv, and caches on the machine’s Node', async () => {
     const node = findMachineNode() ?? process.execPath;
-    const run = await runNodeScript(APP, { args: [memcached.address], cwd: folder, node, limitMs: 30_000 });
+    const run = await runNodeScript(APP, {
+      args: [packed.memcached().address],
+      cwd: packed.folder(),
+      node,
+      limitMs: 30_000,
+    });
     expect(run.stderr).toBe('');
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
       node: string;

@@ -29,7 +29,7 @@ export interface Command {
 }
 
 /** A command that settles one promise. */
-abstract class SingleReplyCommand<T> implements Command {
+export abstract class SingleReplyCommand<T> implements Command {
   deadline = 0;
   signal: AbortSignal | undefined = undefined;
   readonly promise: Promise<T>;

@@ -2,49 +2,24 @@ import { type MemwireError, ProtocolError } from '../errors.js';
 import type { Wire } from '../protocol/encoder.js';
 import { encodeMetaNoop, type MetaStatus, metaFlag, parseMetaStatus } from '../protocol/meta.js';
 import { errorReply } from '../protocol/replies.js';
-import { type Command, describe } from './commands.js';
+import { describe, SingleReplyCommand } from './commands.js';
 
 /**
  * The commands that speak memcached 1.6's meta protocol (protocol/meta.ts). Each reads its replies
  * the way the connection hands them over (see commands.ts); none is sent to a server that has not
  * answered `mn` (see meta-support.ts), unless the user chose `protocol: 'meta'`.
  */
-abstract class MetaCommand<T> implements Command {
-  deadline = 0;
-  signal: AbortSignal | undefined = undefined;
-  readonly promise: Promise<T>;
-  protected resolve!: (value: T) => void;
-  protected reject!: (error: Error) => void;
-
-  constructor(readonly bytes: Wire) {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
+abstract class MetaCommand<T> extends SingleReplyCommand<T> {
   onLine(line: string, server: string): boolean {
     const status = parseMetaStatus(line);
-    if (status !== undefined) return this.onStatus(status, server);
-    const error = errorReply(line, server);
-    if (error === undefined) throw this.unexpected(line, server);
-    this.reject(error);
-    return true;
+    return status === undefined ? this.errorOrUnexpected(line, server) : this.onStatus(status, server);
   }
 
   protected abstract onStatus(status: MetaStatus, server: string): boolean;
 
-  onValue(key: string, _flags: number, _data: Buffer, _cas: string | undefined, server: string): void {
-    throw new ProtocolError(`unexpected VALUE ${key} in reply to ${describe(this.bytes)}`, { server });
-  }
-
   /** A `VA` reply is whole on its own: true completes the command. */
   onMetaValue(_flags: string, _data: Buffer, server: string): boolean {
     throw new ProtocolError(`unexpected VA in reply to ${describe(this.bytes)}`, { server });
-  }
-
-  fail(error: Error): void {
-    this.reject(error);
   }
 
   protected unexpected(line: string, server: string): ProtocolError {
