@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { findMachineNode } from '../../scripts/machine-node.mjs';
 import { readmeSnippets, runnableSource } from '../docs/snippets.js';
-import { runNodeScript } from '../support/index.js';
 import { REPOSITORY_ROOT, usePackedApp } from '../support/packed-app.js';
 
 // A new user's app: a clean folder outside the workspace (no "type": "module", as npm 11's
@@ -43,19 +40,7 @@ const packed = usePackedApp({
   manifest: { type: 'commonjs' },
 });
 
-/** Runs `file` (written into the app) on the machine's Node; resolves with its last line of output. */
-async function runInApp(file: string, source: string): Promise<string> {
-  writeFileSync(join(packed.folder(), file), source);
-  const run = await runNodeScript(`await import(${JSON.stringify(join(packed.folder(), file))});`, {
-    cwd: packed.folder(),
-    node,
-    env: { MEMCACHE_SERVERS: packed.memcached().address },
-    limitMs: 20_000,
-  });
-  expect(run.stderr).toBe('');
-  expect(run.code, run.stdout).toBe(0);
-  return run.stdout.trim().split('\n').at(-1) ?? '';
-}
+const runInApp = packed.run;
 
 describe('installed from packed tarballs into a clean app', () => {
   test('runs on the machine’s own Node', async () => {

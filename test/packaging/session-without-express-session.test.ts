@@ -1,15 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { findMachineNode } from '../../scripts/machine-node.mjs';
-import { runNodeScript } from '../support/index.js';
 import { usePackedApp } from '../support/packed-app.js';
 
 // A Fastify app's sessions need no express-session: @memwire/session extends express-session's Store
 // only when the app has it (src/base.ts). This app, made from the packed tarballs, has Fastify,
 // @fastify/cookie and @fastify/session and no express-session at all.
 
-const node = findMachineNode() ?? process.execPath;
 const packed = usePackedApp({
   name: 'fastify-sessions',
   packages: ['core', 'session'],
@@ -18,8 +13,8 @@ const packed = usePackedApp({
 });
 
 test('without express-session installed, the store loads and keeps a Fastify session across requests', async () => {
-  writeFileSync(
-    join(packed.folder(), 'app.cjs'),
+  const printed = await packed.run(
+    'app.cjs',
     `
 const Fastify = require('fastify');
 const { MemwireSessionStore } = require('@memwire/session');
@@ -47,15 +42,7 @@ try { require.resolve('express-session'); } catch { hasExpressSession = false; }
 })();
 `,
   );
-  const run = await runNodeScript(`await import(${JSON.stringify(join(packed.folder(), 'app.cjs'))});`, {
-    cwd: packed.folder(),
-    node,
-    env: { MEMCACHE_SERVERS: packed.memcached().address },
-    limitMs: 20_000,
-  });
-  expect(run.stderr).toBe('');
-  expect(run.code, run.stdout).toBe(0);
-  expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({
+  expect(JSON.parse(printed)).toEqual({
     hasExpressSession: false,
     first: { visits: 1 },
     second: { visits: 2 },

@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { findMachineNode } from '../../scripts/machine-node.mjs';
 import { ensureBuilt } from './ensure-built.js';
+import { runNodeScript } from './run-node-script.js';
 import { type MemcachedServer, startMemcached } from './servers/index.mjs';
 
 /**
@@ -51,6 +53,18 @@ export function workspaceVersion(root: string, name: string): string {
 /** The repository's root. */
 export const REPOSITORY_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
+/** An app made by {@link usePackedApp}. */
+export interface PackedApp {
+  folder(): string;
+  memcached(): MemcachedServer;
+  /**
+   * Writes `source` to `file` in the app and runs it on the machine's own Node (20 on CI, never the
+   * toolchain's), with MEMCACHE_SERVERS pointing at the app's memcached; it must exit 0 with nothing
+   * on stderr. Resolves with its last line of output.
+   */
+  run(file: string, source: string): Promise<string>;
+}
+
 /**
  * For one test file: a clean app folder (prefix `name`) holding `packages` from their tarballs and
  * `others` at the workspace's versions, and a memcached for it, made before the file's tests and
@@ -61,7 +75,7 @@ export function usePackedApp(options: {
   packages: readonly string[];
   others: readonly string[];
   manifest: Record<string, unknown>;
-}): { folder(): string; memcached(): MemcachedServer } {
+}): PackedApp {
   let folder: string | undefined;
   let memcached: MemcachedServer | undefined;
   beforeAll(async () => {
@@ -82,5 +96,21 @@ export function usePackedApp(options: {
     await memcached?.stop();
     if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   });
-  return { folder: () => folder!, memcached: () => memcached! };
+  const node = findMachineNode() ?? process.execPath;
+  return {
+    folder: () => folder!,
+    memcached: () => memcached!,
+    async run(file, source) {
+      writeFileSync(join(folder!, file), source);
+      const run = await runNodeScript(`await import(${JSON.stringify(join(folder!, file))});`, {
+        cwd: folder,
+        node,
+        env: { MEMCACHE_SERVERS: memcached!.address },
+        limitMs: 20_000,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code, run.stdout).toBe(0);
+      return run.stdout.trim().split('\n').at(-1) ?? '';
+    },
+  };
 }
