@@ -138,8 +138,10 @@ export interface ClientOptions<In = unknown, Out = In> {
   maxKeysPerGet?: number | undefined;
   /**
    * Connections per server. A key always travels on the same one, so commands on one key keep their
-   * order; two pipelines let the client and memcached's worker threads work at once. Use 1 for
-   * services that count connections tightly. @default 2
+   * order; with one server, two pipelines let the client and memcached's worker threads work at once;
+   * with several, each server is a pipeline already, and one connection each sends a tick's commands
+   * in bigger writes. Use 1 for services that count connections tightly.
+   * @default 2 with one server, 1 with several
    */
   poolSize?: number | undefined;
   /**
