@@ -28,6 +28,24 @@ export const WRAP_LOCK_DEFAULTS = {
   retryInterval: 50,
 } as const;
 
+/** The lock's options resolved, shared by the add-lock and the lease ({@link WrapLease}). */
+export interface LockSettings {
+  ttlSeconds: number;
+  wait: number;
+  retryInterval: number;
+}
+
+/** `options` with their defaults, checked. */
+export function lockSettings(options: WrapLockOptions = {}): LockSettings {
+  const ttl = options.ttl ?? WRAP_LOCK_DEFAULTS.ttl;
+  if (!(ttl > 0)) throw new RangeError('lock.ttl must be a number of milliseconds > 0');
+  return {
+    ttlSeconds: Math.ceil(ttl / 1000),
+    wait: options.wait ?? ttl,
+    retryInterval: options.retryInterval ?? WRAP_LOCK_DEFAULTS.retryInterval,
+  };
+}
+
 /**
  * "Only one process computes a missing key": memcached `add` is atomic, so of the processes that
  * miss the same key at once, one stores the lock and computes; the others wait for its result to
@@ -49,11 +67,11 @@ export class WrapLock {
     private readonly lockKey: (key: string) => string,
     options: WrapLockOptions = {},
   ) {
-    const ttl = options.ttl ?? WRAP_LOCK_DEFAULTS.ttl;
-    if (!(ttl > 0)) throw new RangeError('lock.ttl must be a number of milliseconds > 0');
-    this.ttlSeconds = Math.ceil(ttl / 1000);
-    this.wait = options.wait ?? ttl;
-    this.retryInterval = options.retryInterval ?? WRAP_LOCK_DEFAULTS.retryInterval;
+    ({
+      ttlSeconds: this.ttlSeconds,
+      wait: this.wait,
+      retryInterval: this.retryInterval,
+    } = lockSettings(options));
     this.lock = new AddLock(client);
   }
 
