@@ -38,13 +38,16 @@ type Trace = { command: string; error?: unknown };
 async function commandsDuring(run: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
   const channel = tracingChannel<Trace, Trace>('memwire:command');
+  const ignore = () => {};
   const subscriber = {
-    asyncEnd: (trace: Trace) =>
-      seen.push(
-        (trace.error as { code?: string } | undefined)?.code === 'ERR_MEMWIRE_UNSUPPORTED'
-          ? `${trace.command} refused`
-          : trace.command,
-      ),
+    start: ignore,
+    end: ignore,
+    asyncStart: ignore,
+    error: ignore,
+    asyncEnd: (trace: Trace) => {
+      const refused = (trace.error as { code?: string } | undefined)?.code === 'ERR_MEMWIRE_UNSUPPORTED';
+      seen.push(refused ? `${trace.command} refused` : trace.command);
+    },
   };
   channel.subscribe(subscriber);
   try {
