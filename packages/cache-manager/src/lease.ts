@@ -19,8 +19,8 @@ export type LeaseRead<E> =
 /** How a caller that lost the lease of a missing key ended up. */
 export type LeaseOutcome<E> = Exclude<LeaseRead<E>, { kind: 'wait' }> | { kind: 'timeout' };
 
-/** The first wait before a loser looks again; then doubling up to `retryInterval`. */
-const FIRST_LOOK_MS = 5;
+/** How often a loser looks while its wait is young (at most `retryInterval`). */
+const EARLY_LOOK_MS = 10;
 
 /**
  * `wrap`'s cross-process stampede protection on servers with the meta protocol: memcached's own
@@ -29,9 +29,10 @@ const FIRST_LOOK_MS = 5;
  * value invalidated with `md <key> I` is served, stale, to everyone while one caller recomputes it.
  * One round trip answers hit, stale, won or wait: no lock key, no release.
  *
- * How the losers wait (memcached has no blocking read, so they must ask again): with `mg`, first
- * after 5 ms, then after twice as long each time up to `retryInterval`, so a value computed in
- * ~20 ms is seen within a few ms of being set, and a slow one costs a look per `retryInterval`.
+ * How the losers wait (memcached has no blocking read, so they must ask again): with `mg`, every
+ * 10 ms during their first `retryInterval` (most computations a cache fronts take tens of ms, and a
+ * look is one small round trip), then every `retryInterval`, so a value computed in ~20 ms is seen
+ * within about 10 ms of being set and a slow one costs a look per `retryInterval`.
  * They give up after `wait` and compute themselves, so nobody waits for ever. A winner that dies
  * leaves the empty placeholder for the lease's `ttl`; the first look after it expires wins. A
  * winner whose function fails deletes the placeholder, so the next look wins at once.
@@ -67,14 +68,15 @@ export class WrapLease<E> {
 
   /** {@link read}, looking again while another caller computes, for `wait` at most. */
   async settle(key: string): Promise<LeaseOutcome<E>> {
-    const deadline = performance.now() + this.settings.wait;
-    let delay = Math.min(FIRST_LOOK_MS, this.settings.retryInterval);
+    const { wait, retryInterval } = this.settings;
+    const started = performance.now();
     for (;;) {
       const found = await this.read(key);
       if (found.kind !== 'wait') return found;
-      if (performance.now() + delay > deadline) return { kind: 'timeout' };
+      const waited = performance.now() - started;
+      const delay = waited < retryInterval ? Math.min(EARLY_LOOK_MS, retryInterval) : retryInterval;
+      if (waited + delay > wait) return { kind: 'timeout' };
       await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, this.settings.retryInterval);
     }
   }
 
