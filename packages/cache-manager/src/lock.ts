@@ -4,8 +4,9 @@ import type { MemwireClient } from '@memwire/keyv';
 /** Options of `wrap`'s cross-process lock. */
 export interface WrapLockOptions {
   /**
-   * Longest time a process holds the lock, in milliseconds (sent rounded up to whole seconds). A
-   * process that dies while holding it delays the others by this much at most.
+   * Longest time a process holds the lock (or, on a meta server, the lease), in milliseconds (sent
+   * rounded up to whole seconds). A process that dies while holding it delays the others by this
+   * much at most.
    * @default 10_000
    */
   ttl?: number | undefined;
@@ -16,7 +17,8 @@ export interface WrapLockOptions {
    */
   wait?: number | undefined;
   /**
-   * How often a waiting process looks for the result, in milliseconds.
+   * How often a waiting process looks for the result, in milliseconds. Waiting on a lease, it looks
+   * every 10 ms (at most this) during its first `retryInterval`, then every `retryInterval`.
    * @default 50
    */
   retryInterval?: number | undefined;
