@@ -19,7 +19,8 @@ export type MemwireCache = cacheManager.Cache;
  * an in-memory first tier. TTLs are milliseconds, as in cache-manager; memcached gets them rounded up
  * to whole seconds, the memory tier exactly. `clear()` clears the namespace, never the server.
  * `wrap` is cache-manager's, plus a TTL-correct fill of the memory tier and an optional
- * cross-process lock.
+ * cross-process lock (memcached's lease where the server has the meta protocol, else an `add` lock).
+ * `ttl(key)` is cache-manager's, corrected by what memcached says the item has left (meta protocol).
  *
  * Keyv reports memcached failures as `'error'` events on the memcached store, the last of
  * `cache.stores`, and answers them as misses; listen there to see them.

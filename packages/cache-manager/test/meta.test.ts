@@ -226,6 +226,20 @@ describe('wrap with lock on a meta server: memcached’s lease', () => {
     expect(await cache.get('k')).toBe('mine');
   });
 
+  test("while a caller computes under the lease, get() reads a miss, not the server's empty placeholder", async () => {
+    const [computing, reading] = [0, 1].map(() =>
+      env.cache(server, { namespace: 'lease-placeholder', lock: true }),
+    );
+    let release: ((value: string) => void) | undefined;
+    const wrapped = computing!.wrap('k', () => new Promise<string>((resolve) => (release = resolve)), 60_000);
+    await vi.waitFor(() => expect(release).toBeDefined());
+    expect(await raw.get(await dataKey('lease-placeholder', 'k'))).toBe('');
+    expect(await reading!.get('k')).toBeUndefined();
+    release!('v');
+    expect(await wrapped).toBe('v');
+    expect(await reading!.get('k')).toBe('v');
+  });
+
   test('the memory tier is filled from the value another client stored', async () => {
     const [first, second] = [0, 1].map(() =>
       env.cache(server, { namespace: 'lease-memory', lock: true, memory: true }),
