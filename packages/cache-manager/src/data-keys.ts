@@ -28,16 +28,28 @@ export class DataKeys {
       const generation = await this.firstRead.run('', () => this.read());
       return op(this.keys.data(generation, key));
     }
+    const result = op(this.keys.data(known, key));
+    // A meta command refused by a classic server rejects before anything is sent (the core knows
+    // the server's protocol once asked): then checking the counter would be the only command sent, on
+    // every call. Every microtask has run by the next turn of the event loop; a command refused has
+    // settled by then, one sent has not, and only then is the counter read, in the same round trip.
+    if (await settlesAtOnce(result)) return result;
     // The counter's server may be down while the key's is not: nobody can have moved it then.
-    const [generation, result] = await Promise.all([
-      this.read().catch(() => known),
-      op(this.keys.data(known, key)),
-    ]);
-    return generation === known ? result : op(this.keys.data(generation, key));
+    const [generation, value] = await Promise.all([this.read().catch(() => known), result]);
+    return generation === known ? value : op(this.keys.data(generation, key));
   }
 
   private async read(): Promise<number> {
     this.known = await this.counters.current(this.keys.generation);
     return this.known;
   }
+}
+
+/** Whether `promise` has settled (rejected, in practice) before the event loop's next turn. */
+async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
 }
