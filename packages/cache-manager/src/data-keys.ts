@@ -1,5 +1,6 @@
 import { GenerationCounter, SingleFlight } from '@memwire/core';
 import { type MemwireClient, namespaceKeys } from '@memwire/keyv';
+import { isUnsupported } from './remaining-ttl.js';
 
 /**
  * The memcached key under which `@memwire/keyv` keeps a namespace's `key` (`<ns>:<generation>:<key>`),
@@ -31,9 +32,9 @@ export class DataKeys {
     const result = op(this.keys.data(known, key));
     // A meta command refused by a classic server rejects before anything is sent (the core knows
     // the server's protocol once asked): then checking the counter would be the only command sent, on
-    // every call. Every microtask has run by the next turn of the event loop; a command refused has
-    // settled by then, one sent has not, and only then is the counter read, in the same round trip.
-    if (await settlesAtOnce(result)) return result;
+    // every call. Every microtask has run by the event loop's next turn, so a refusal has settled by
+    // then; anything else (even an answer that came back that fast) gets the counter checked.
+    if (await refusedAtOnce(result)) return result;
     // The counter's server may be down while the key's is not: nobody can have moved it then.
     const [generation, value] = await Promise.all([this.read().catch(() => known), result]);
     return generation === known ? value : op(this.keys.data(generation, key));
@@ -45,11 +46,11 @@ export class DataKeys {
   }
 }
 
-/** Whether `promise` has settled (rejected, in practice) before the event loop's next turn. */
-async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
-  const settled = promise.then(
-    () => true,
-    () => true,
+/** Whether `promise` rejected with `ERR_MEMWIRE_UNSUPPORTED` before the event loop's next turn. */
+async function refusedAtOnce(promise: Promise<unknown>): Promise<boolean> {
+  const refused = promise.then(
+    () => false,
+    (error: unknown) => isUnsupported(error),
   );
-  return Promise.race([settled, new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
+  return Promise.race([refused, new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
 }
