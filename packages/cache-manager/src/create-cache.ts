@@ -3,10 +3,13 @@ import { ConfigError } from '@memwire/core';
 import { KeyvMemwire, logUnheardErrors, namespaceKeys } from '@memwire/keyv';
 import * as cacheManager from 'cache-manager';
 import { Keyv } from 'keyv';
-import { WrapLock } from './lock.js';
+import { DataKeys } from './data-keys.js';
+import { WrapLease } from './lease.js';
+import { lockSettings, WrapLock } from './lock.js';
 import { MemoryTier } from './memory-tier.js';
 import { MEMWIRE_CACHE_DEFAULTS, type MemwireCacheOptions } from './options.js';
-import { createWrap } from './wrap.js';
+import { serverSecondsLeft, validExpiry } from './remaining-ttl.js';
+import { createWrap, type Found } from './wrap.js';
 
 /** A cache-manager 7 `Cache` over memcached. */
 export type MemwireCache = cacheManager.Cache;
@@ -16,7 +19,8 @@ export type MemwireCache = cacheManager.Cache;
  * an in-memory first tier. TTLs are milliseconds, as in cache-manager; memcached gets them rounded up
  * to whole seconds, the memory tier exactly. `clear()` clears the namespace, never the server.
  * `wrap` is cache-manager's, plus a TTL-correct fill of the memory tier and an optional
- * cross-process lock.
+ * cross-process lock (memcached's lease where the server has the meta protocol, else an `add` lock).
+ * `ttl(key)` is cache-manager's, corrected by what memcached says the item has left (meta protocol).
  *
  * Keyv reports memcached failures as `'error'` events on the memcached store, the last of
  * `cache.stores`, and answers them as misses; listen there to see them.
@@ -64,14 +68,20 @@ export function createMemwireCache(options: MemwireCacheOptions = {}): MemwireCa
   });
 
   const refreshes = new EventEmitter();
+  const dataKeys = new DataKeys(adapter.client, adapter.namespace);
+  const lockOptions = lock === false ? undefined : lock === true ? {} : lock;
   const wrapLock =
-    lock === false
+    lockOptions === undefined
       ? undefined
       : new WrapLock(
           adapter.client,
           (key) => namespaceKeys(adapter.namespace).reserved('lock', key),
-          lock === true ? {} : lock,
+          lockOptions,
         );
+  const wrapLease =
+    lockOptions === undefined
+      ? undefined
+      : new WrapLease(adapter.client, dataKeys, (value) => entryOf(remote, value), lockSettings(lockOptions));
   const wrap = createWrap({
     cacheId,
     stores,
@@ -80,6 +90,7 @@ export function createMemwireCache(options: MemwireCacheOptions = {}): MemwireCa
     refreshThreshold,
     refreshAllStores,
     lock: wrapLock,
+    lease: wrapLease,
     onRefresh: (data) => refreshes.emit('refresh', data),
   });
   // `wrap` is memwire's, so its 'refresh' events come from here; every other event from cache-manager.
@@ -87,7 +98,40 @@ export function createMemwireCache(options: MemwireCacheOptions = {}): MemwireCa
     event === 'refresh' ? refreshes.on(event, listener) : base.on(event, listener);
   const off: MemwireCache['off'] = (event, listener) =>
     event === 'refresh' ? refreshes.off(event, listener) : base.off(event, listener);
-  return { ...base, wrap, on, off };
+  /**
+   * cache-manager's `ttl` (the entry's own `expires`, from the first tier holding it), corrected by
+   * what memcached says the item has left where the server has the meta protocol: the entry is gone
+   * at the earlier of the two (Keyv drops it past `expires`, memcached at its exptime, which another
+   * process may have changed with a touch). memcached is asked in the same round trip, and its answer
+   * used only when a tier holds an entry of this cache (another app's item under the key is no entry).
+   */
+  const expiryOf: MemwireCache['ttl'] = async (key) => {
+    const [entryExpiry, seconds] = await Promise.all([
+      base.ttl(key).then(validExpiry),
+      serverSecondsLeft(adapter.client, dataKeys, key).catch(() => null),
+    ]);
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return entryExpiry;
+    const serverExpiry = Date.now() + seconds * 1000;
+    if (entryExpiry !== undefined) return Math.min(entryExpiry, serverExpiry);
+    // No expiry in the entry: one that never expires, or no entry of ours at all.
+    const entry = await remote.get(key, { raw: true }).catch(() => undefined);
+    return entry?.value === undefined ? undefined : serverExpiry;
+  };
+  return { ...base, wrap, ttl: expiryOf, on, off };
+}
+
+/** A Keyv entry `{ value, expires }` from what memcached holds, if it is one of this cache's, unexpired. */
+async function entryOf(remote: Keyv, stored: unknown): Promise<Found['data'] | undefined> {
+  try {
+    const data = typeof stored === 'string' ? await remote.deserializeData<unknown>(stored) : undefined;
+    if (typeof data !== 'object' || data === null || data.value === undefined) return undefined;
+    const expires: unknown = data.expires;
+    if (expires === undefined || expires === null) return { value: data.value, expires: undefined };
+    const valid = validExpiry(expires);
+    return valid !== undefined && valid > Date.now() ? { value: data.value, expires: valid } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function memoryKeyv(memory: true | Exclude<MemwireCacheOptions['memory'], boolean | undefined>): Keyv {

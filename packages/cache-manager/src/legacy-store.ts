@@ -1,9 +1,13 @@
 import { InvalidValueError, UnsupportedCommandError, type Value } from '@memwire/core';
 import { KeyvMemwire, type KeyvMemwireOptions, type MemwireClient } from '@memwire/keyv';
+import { DataKeys } from './data-keys.js';
+import { serverSecondsLeft } from './remaining-ttl.js';
 
 /**
- * What `ttl(key)` resolves: memcached's text protocol cannot tell a key's remaining TTL. cache-manager
- * 5 reads -1 as "unknown" and then skips `wrap`'s background refresh.
+ * What `ttl(key)` resolves when there is no remaining TTL to tell: the server has no meta protocol
+ * (memcached's classic commands cannot read a key's TTL), the key never expires, or it is missing.
+ * cache-manager 5 reads -1 as "unknown" and then skips `wrap`'s background refresh, which is right
+ * for each of the three.
  */
 export const TTL_UNKNOWN = -1;
 
@@ -53,8 +57,8 @@ export const MEMWIRE_STORE_DEFAULTS = {
 /**
  * cache-manager 5's `Store` over memcached, for `caching()` / `createCache()` and
  * `@nestjs/cache-manager` 2 (Nest 9 and 10). Failures reject, as cache-manager 5 expects of a store.
- * Where memcached cannot answer, the types say so: `keys()` always rejects (`Promise<never>`) and
- * `ttl()` always resolves {@link TTL_UNKNOWN}.
+ * Where memcached cannot answer, the types say so: `keys()` always rejects (`Promise<never>`).
+ * `ttl()` answers from the meta protocol where the server has it, else {@link TTL_UNKNOWN}.
  */
 export interface MemwireStore {
   /** cache-manager's store name. */
@@ -79,8 +83,13 @@ export interface MemwireStore {
   mdel(...keys: string[]): Promise<void>;
   /** Always rejects with `ERR_MEMWIRE_UNSUPPORTED`: memcached cannot list its keys. */
   keys(pattern?: string): Promise<never>;
-  /** Always {@link TTL_UNKNOWN}: memcached cannot tell a key's remaining TTL. */
-  ttl(key: string): Promise<typeof TTL_UNKNOWN>;
+  /**
+   * Milliseconds `key` has left, as memcached counts them (whole seconds, `mg <key> t`), so that
+   * `wrap`'s `refreshThreshold` works; {@link TTL_UNKNOWN} for a key that never expires or is
+   * missing, and on a server without the meta protocol (memcached < 1.6.10, twemproxy,
+   * `protocol: 'classic'`), where nothing is sent. Other failures reject, like every method here.
+   */
+  ttl(key: string): Promise<number>;
   /** Closes the client if the store created it. */
   disconnect(): Promise<void>;
 }
@@ -121,6 +130,7 @@ export function memwireStore(options: MemwireStoreOptions = {}): MemwireStore {
     return value as Value;
   };
   const ttlOf = (ttl: number | undefined) => ttl ?? defaultTtl;
+  const dataKeys = new DataKeys(adapter.client, namespace);
   return {
     name: 'memwire',
     client: adapter.client,
@@ -147,7 +157,10 @@ export function memwireStore(options: MemwireStoreOptions = {}): MemwireStore {
           'memcached cannot list its keys (stats cachedump is partial and unsafe); keep an index of your own if you need one',
         ),
       ),
-    ttl: () => Promise.resolve(TTL_UNKNOWN),
+    async ttl(key) {
+      const seconds = await serverSecondsLeft(adapter.client, dataKeys, key);
+      return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : TTL_UNKNOWN;
+    },
     disconnect: () => adapter.disconnect(),
   };
 }

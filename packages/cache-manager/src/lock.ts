@@ -4,8 +4,9 @@ import type { MemwireClient } from '@memwire/keyv';
 /** Options of `wrap`'s cross-process lock. */
 export interface WrapLockOptions {
   /**
-   * Longest time a process holds the lock, in milliseconds (sent rounded up to whole seconds). A
-   * process that dies while holding it delays the others by this much at most.
+   * Longest time a process holds the lock (or, on a meta server, the lease), in milliseconds (sent
+   * rounded up to whole seconds). A process that dies while holding it delays the others by this
+   * much at most.
    * @default 10_000
    */
   ttl?: number | undefined;
@@ -16,7 +17,8 @@ export interface WrapLockOptions {
    */
   wait?: number | undefined;
   /**
-   * How often a waiting process looks for the result, in milliseconds.
+   * How often a waiting process looks for the result, in milliseconds. Waiting on a lease, it looks
+   * every 10 ms (at most this) during its first `retryInterval`, then every `retryInterval`.
    * @default 50
    */
   retryInterval?: number | undefined;
@@ -27,6 +29,24 @@ export const WRAP_LOCK_DEFAULTS = {
   ttl: 10_000,
   retryInterval: 50,
 } as const;
+
+/** The lock's options resolved, shared by the add-lock and the lease ({@link WrapLease}). */
+export interface LockSettings {
+  ttlSeconds: number;
+  wait: number;
+  retryInterval: number;
+}
+
+/** `options` with their defaults, checked. */
+export function lockSettings(options: WrapLockOptions = {}): LockSettings {
+  const ttl = options.ttl ?? WRAP_LOCK_DEFAULTS.ttl;
+  if (!(ttl > 0)) throw new RangeError('lock.ttl must be a number of milliseconds > 0');
+  return {
+    ttlSeconds: Math.ceil(ttl / 1000),
+    wait: options.wait ?? ttl,
+    retryInterval: options.retryInterval ?? WRAP_LOCK_DEFAULTS.retryInterval,
+  };
+}
 
 /**
  * "Only one process computes a missing key": memcached `add` is atomic, so of the processes that
@@ -49,11 +69,11 @@ export class WrapLock {
     private readonly lockKey: (key: string) => string,
     options: WrapLockOptions = {},
   ) {
-    const ttl = options.ttl ?? WRAP_LOCK_DEFAULTS.ttl;
-    if (!(ttl > 0)) throw new RangeError('lock.ttl must be a number of milliseconds > 0');
-    this.ttlSeconds = Math.ceil(ttl / 1000);
-    this.wait = options.wait ?? ttl;
-    this.retryInterval = options.retryInterval ?? WRAP_LOCK_DEFAULTS.retryInterval;
+    ({
+      ttlSeconds: this.ttlSeconds,
+      wait: this.wait,
+      retryInterval: this.retryInterval,
+    } = lockSettings(options));
     this.lock = new AddLock(client);
   }
 

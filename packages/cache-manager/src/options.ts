@@ -52,7 +52,9 @@ export interface MemwireCacheOptions extends Omit<KeyvMemwireOptions, 'namespace
   memory?: boolean | MemoryTierOptions | undefined;
   /**
    * A cross-process lock for `wrap`: of the processes missing a key at once, one runs the function
-   * and the others wait for its result. `true` for the defaults or its options.
+   * and the others wait for its result. On a server with the meta protocol it is memcached's own
+   * lease (`mg … N`, one round trip, no lock key); on a classic one an `add` lock with polling.
+   * `true` for the defaults or its options.
    * @default false
    * @example { lock: { ttl: 30_000 } }
    */

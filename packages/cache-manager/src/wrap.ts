@@ -1,6 +1,7 @@
 import { SingleFlight } from '@memwire/core';
 import type { Cache } from 'cache-manager';
 import type { Keyv, StoredDataRaw } from 'keyv';
+import type { WrapLease } from './lease.js';
 import type { WrapLock } from './lock.js';
 
 /** A TTL or refresh threshold in milliseconds, or a function of the value giving one. */
@@ -26,11 +27,14 @@ export interface WrapContext {
   ttl: number | undefined;
   refreshThreshold: number | undefined;
   refreshAllStores: boolean;
+  /** The add-lock: on classic servers, and for background refreshes. */
   lock: WrapLock | undefined;
+  /** memcached's lease, for a miss on a server with the meta protocol (set together with `lock`). */
+  lease: WrapLease<Found['data']> | undefined;
   onRefresh: (data: { key: string; value: unknown; error?: unknown }) => void;
 }
 
-type Found = { index: number; data: StoredDataRaw<unknown> & { value: unknown } };
+export type Found = { index: number; data: StoredDataRaw<unknown> & { value: unknown } };
 
 /** A locked refresh that found the work already done. */
 const SKIPPED: unique symbol = Symbol('skipped');
@@ -51,13 +55,20 @@ function perValue<T>(setting: PerValue<T> | undefined, value: T): number | undef
  * once between them. The rest is cache-manager's: concurrent callers in one process share one call;
  * an entry with less than `refreshThreshold` left is returned at once and refreshed in the
  * background (once per process; with a lock, once across processes); `raw` returns `{ value, expires }`.
+ *
+ * With a lock, a miss on a server that speaks the meta protocol goes through memcached's lease
+ * ({@link WrapLease}): the memcached tier is read with `mg … N`, which answers the value, or makes
+ * this caller the one that computes it, or says another is at it, in one round trip. On a classic
+ * server the add-lock ({@link WrapLock}) does the same job with a lock key and polling.
  */
 export function createWrap(context: WrapContext): Cache['wrap'] {
-  const { stores, lock } = context;
+  const { stores, lock, lease } = context;
   const memcached = stores[stores.length - 1]!;
+  const lastIndex = stores.length - 1;
 
-  const read = async (key: string): Promise<Found | undefined> => {
-    for (let index = 0; index < stores.length; index++) {
+  /** The first tier from `from` to before `upTo` that holds `key`. */
+  const read = async (key: string, from = 0, upTo = stores.length): Promise<Found | undefined> => {
+    for (let index = from; index < upTo; index++) {
       try {
         const data = await stores[index]!.get<unknown>(key, { raw: true });
         if (data !== undefined && data.value !== undefined) return { index, data } as Found;
@@ -74,13 +85,19 @@ export function createWrap(context: WrapContext): Cache['wrap'] {
     await Promise.all(tiers.map((tier) => tier.set(key, data.value, left)));
   };
 
+  const computeAndStore = async <T>(
+    key: string,
+    fnc: () => T | Promise<T>,
+    ttl: PerValue<T> | undefined,
+  ): Promise<Found['data']> => {
+    const value = await fnc();
+    const entryTtl = perValue(ttl, value) ?? context.ttl;
+    await context.setAll(key, value, entryTtl);
+    return { value, expires: entryTtl !== undefined && entryTtl > 0 ? Date.now() + entryTtl : undefined };
+  };
+
   const miss = async <T>(key: string, fnc: () => T | Promise<T>, ttl: PerValue<T> | undefined) => {
-    const compute = async (): Promise<Found['data']> => {
-      const value = await fnc();
-      const entryTtl = perValue(ttl, value) ?? context.ttl;
-      await context.setAll(key, value, entryTtl);
-      return { value, expires: entryTtl !== undefined && entryTtl > 0 ? Date.now() + entryTtl : undefined };
-    };
+    const compute = () => computeAndStore(key, fnc, ttl);
     if (lock === undefined) return compute();
     return lock.run(key, compute, async () => {
       const data = await memcached.get<unknown>(key, { raw: true });
@@ -121,14 +138,57 @@ export function createWrap(context: WrapContext): Cache['wrap'] {
       .catch((error: unknown) => context.onRefresh({ key, value: found.data.value, error }));
   };
 
+  /**
+   * The faster tiers, then memcached through its lease: a value found, or, on a miss, the value this
+   * caller computed, another caller's, or the stale one served while another recomputes it.
+   */
+  const readLeased = async <T>(
+    lease: WrapLease<Found['data']>,
+    key: string,
+    fnc: () => T | Promise<T>,
+    ttl: PerValue<T> | undefined,
+  ): Promise<Found | { done: Found['data'] }> => {
+    const faster = await read(key, 0, lastIndex);
+    if (faster !== undefined) return faster;
+    // memcached failing: a miss, computed unguarded, as the add-lock does (the cache is best effort).
+    const looked = await lease.settle(key).catch(() => ({ kind: 'timeout' }) as const);
+    switch (looked.kind) {
+      case 'hit':
+        return { index: lastIndex, data: looked.entry };
+      case 'stale':
+        return { done: looked.entry };
+      case 'classic': {
+        const found = await read(key, lastIndex);
+        return found ?? { done: await miss(key, fnc, ttl) };
+      }
+      case 'won':
+        try {
+          return { done: await computeAndStore(key, fnc, ttl) };
+        } catch (error) {
+          // A stale value stays for the others to serve; an empty placeholder would only hold them up.
+          if (!looked.stale) await lease.abandon(key);
+          throw error;
+        }
+      case 'timeout':
+        return { done: await computeAndStore(key, fnc, ttl) };
+    }
+  };
+
   const resolve = async <T>(
     key: string,
     fnc: () => T | Promise<T>,
     ttl: PerValue<T> | undefined,
     refreshThreshold: PerValue<T> | undefined,
   ): Promise<Found['data']> => {
-    const found = await read(key);
-    if (found === undefined) return miss(key, fnc, ttl);
+    let found: Found | undefined;
+    if (lease === undefined) {
+      found = await read(key);
+      if (found === undefined) return miss(key, fnc, ttl);
+    } else {
+      const leased = await readLeased(lease, key, fnc, ttl);
+      if ('done' in leased) return leased.done;
+      found = leased;
+    }
     const { data, index } = found;
     const left = typeof data.expires === 'number' ? Math.max(0, data.expires - Date.now()) : undefined;
     const threshold = perValue(refreshThreshold, data.value as T) ?? context.refreshThreshold;

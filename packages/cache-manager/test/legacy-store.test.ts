@@ -101,8 +101,8 @@ describe('memwireStore under cache-manager 5', () => {
     expect(fn.calls).toBe(1);
   });
 
-  test('ttl() is always TTL_UNKNOWN (-1), so wrap never refreshes in the background', async () => {
-    const memwire = store({ namespace: 'ttl-unknown' });
+  test('without the meta protocol ttl() is TTL_UNKNOWN (-1), so wrap never refreshes in the background', async () => {
+    const memwire = store({ namespace: 'ttl-unknown', protocol: 'classic' });
     const cache = createCache(memwire, { refreshThreshold: 60_000 });
     await cache.set('k', 'v', 1_000);
     expect(await memwire.ttl('k')).toBe(TTL_UNKNOWN);

@@ -76,10 +76,13 @@ describe('wrap, as cache-manager documents it', () => {
   });
 });
 
-describe('the cross-process lock', () => {
+/** memcached 1.6.18 speaks the meta protocol: 'auto' takes the lease path, 'classic' the add-lock. */
+describe.each(['auto', 'classic'] as const)('the cross-process lock, protocol %s', (protocol) => {
   test('without it, processes missing the same key at once each run the function', async () => {
     const fn = slowly(() => 'value', 300);
-    const caches = Array.from({ length: PROCESSES }, () => env.cache(server, { namespace: 'unlocked' }));
+    const caches = Array.from({ length: PROCESSES }, () =>
+      env.cache(server, { namespace: `unlocked-${protocol}`, protocol }),
+    );
     await Promise.all(caches.map((cache) => cache.wrap('k', fn.run, 60_000)));
     expect(fn.calls).toBe(PROCESSES);
   });
@@ -87,7 +90,7 @@ describe('the cross-process lock', () => {
   test('with lock: true, processes missing the same key at once run the function once', async () => {
     const fn = slowly((call) => `value ${call}`, 300);
     const caches = Array.from({ length: PROCESSES }, () =>
-      env.cache(server, { namespace: 'locked', lock: true, memory: true }),
+      env.cache(server, { namespace: `locked-${protocol}`, lock: true, memory: true, protocol }),
     );
     const results = await Promise.all(caches.map((cache) => cache.wrap('k', fn.run, 60_000)));
     expect(fn.calls).toBe(1);
@@ -96,6 +99,41 @@ describe('the cross-process lock', () => {
     for (const cache of caches) expect(await cache.stores[0]!.get('k')).toBe('value 1');
   });
 
+  test('a background refresh runs once across processes', async () => {
+    const fn = slowly((call) => `v${call}`, 200);
+    const caches = Array.from({ length: PROCESSES }, () =>
+      env.cache(server, {
+        namespace: `refresh-locked-${protocol}`,
+        lock: true,
+        memory: true,
+        refreshAllStores: true,
+        protocol,
+      }),
+    );
+    await caches[0]!.wrap('k', fn.run, 4_000, 3_500);
+    await sleep(700);
+    const results = await Promise.all(caches.map((cache) => cache.wrap('k', fn.run, 4_000, 3_500)));
+    expect(results).toEqual(Array.from({ length: PROCESSES }, () => 'v1'));
+    await vi.waitFor(async () => expect(await caches[3]!.stores[1]!.get('k')).toBe('v2'));
+    await sleep(300); // time enough for a second refresh, were one to start
+    expect(fn.calls).toBe(2);
+  });
+
+  test("when memcached is unreachable, wrap still returns the function's value", async () => {
+    const doomed = await env.server();
+    const cache = env.cache(doomed, {
+      namespace: 'unreachable',
+      protocol,
+      lock: true,
+      connectTimeout: 300,
+      commandTimeout: 500,
+    });
+    await doomed.kill();
+    expect(await cache.wrap('k', () => 'computed anyway', 60_000)).toBe('computed anyway');
+  });
+});
+
+describe('the add-lock (classic servers)', () => {
   test('a process that takes a lock just released looks for the stored result before computing', async () => {
     const lock = new WrapLock(raw, (key) => namespaceKeys('relay').reserved('lock', key));
     let computed = 0;
@@ -113,14 +151,18 @@ describe('the cross-process lock', () => {
   });
 
   test('the lock is released when the function is done', async () => {
-    const cache = env.cache(server, { namespace: 'released', lock: true });
+    const cache = env.cache(server, { namespace: 'released', protocol: 'classic', lock: true });
     await cache.wrap('k', () => 'v', 60_000);
     expect(await raw.get(namespaceKeys('released').reserved('lock', 'k'))).toBeUndefined();
   });
 
   test('a lock left by a process that died delays the others by its TTL at most', async () => {
     await raw.add(namespaceKeys('orphan').reserved('lock', 'k'), 'a dead process', { ttl: 1 });
-    const cache = env.cache(server, { namespace: 'orphan', lock: { ttl: 1_000, wait: 10_000 } });
+    const cache = env.cache(server, {
+      namespace: 'orphan',
+      protocol: 'classic',
+      lock: { ttl: 1_000, wait: 10_000 },
+    });
     const fn = slowly(() => 'value', 0);
     const started = performance.now();
     expect(await cache.wrap('k', fn.run, 60_000)).toBe('value');
@@ -130,7 +172,7 @@ describe('the cross-process lock', () => {
 
   test('a waiter runs the function itself once `wait` has passed', async () => {
     await raw.add(namespaceKeys('impatient').reserved('lock', 'k'), 'a slow process', { ttl: 60 });
-    const cache = env.cache(server, { namespace: 'impatient', lock: { wait: 300 } });
+    const cache = env.cache(server, { namespace: 'impatient', protocol: 'classic', lock: { wait: 300 } });
     const started = performance.now();
     expect(await cache.wrap('k', () => 'mine', 60_000)).toBe('mine');
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
@@ -140,34 +182,8 @@ describe('the cross-process lock', () => {
   test('a waiter does not delete the lock of another holder when it finally runs', async () => {
     const lockKey = namespaceKeys('foreign').reserved('lock', 'k');
     await raw.add(lockKey, 'someone else', { ttl: 60 });
-    const cache = env.cache(server, { namespace: 'foreign', lock: { wait: 100 } });
+    const cache = env.cache(server, { namespace: 'foreign', protocol: 'classic', lock: { wait: 100 } });
     await cache.wrap('k', () => 'v', 60_000);
     expect(await raw.get(lockKey)).toBe('someone else');
-  });
-
-  test('a background refresh runs once across processes', async () => {
-    const fn = slowly((call) => `v${call}`, 200);
-    const caches = Array.from({ length: PROCESSES }, () =>
-      env.cache(server, { namespace: 'refresh-locked', lock: true, memory: true, refreshAllStores: true }),
-    );
-    await caches[0]!.wrap('k', fn.run, 4_000, 3_500);
-    await sleep(700);
-    const results = await Promise.all(caches.map((cache) => cache.wrap('k', fn.run, 4_000, 3_500)));
-    expect(results).toEqual(Array.from({ length: PROCESSES }, () => 'v1'));
-    await vi.waitFor(async () => expect(await caches[3]!.stores[1]!.get('k')).toBe('v2'));
-    await sleep(300); // time enough for a second refresh, were one to start
-    expect(fn.calls).toBe(2);
-  });
-
-  test("when memcached is unreachable, wrap still returns the function's value", async () => {
-    const doomed = await env.server();
-    const cache = env.cache(doomed, {
-      namespace: 'unreachable',
-      lock: true,
-      connectTimeout: 300,
-      commandTimeout: 500,
-    });
-    await doomed.kill();
-    expect(await cache.wrap('k', () => 'computed anyway', 60_000)).toBe('computed anyway');
   });
 });
