@@ -1,6 +1,5 @@
 import { GenerationCounter, SingleFlight } from '@memwire/core';
 import { type MemwireClient, namespaceKeys } from '@memwire/keyv';
-import { isUnsupported } from './remaining-ttl.js';
 
 /**
  * The memcached key under which `@memwire/keyv` keeps a namespace's `key` (`<ns>:<generation>:<key>`),
@@ -17,7 +16,10 @@ export class DataKeys {
   private readonly firstRead = new SingleFlight<number>();
   private known: number | undefined;
 
-  constructor(client: MemwireClient, namespace: string | undefined) {
+  constructor(
+    private readonly client: MemwireClient,
+    namespace: string | undefined,
+  ) {
     this.keys = namespaceKeys(namespace);
     this.counters = new GenerationCounter(client);
   }
@@ -29,12 +31,11 @@ export class DataKeys {
       const generation = await this.firstRead.run('', () => this.read());
       return op(this.keys.data(generation, key));
     }
-    const result = op(this.keys.data(known, key));
-    // A meta command refused by a classic server rejects before anything is sent (the core knows
-    // the server's protocol once asked): then checking the counter would be the only command sent, on
-    // every call. Every microtask has run by the event loop's next turn, so a refusal has settled by
-    // then; anything else (even an answer that came back that fast) gets the counter checked.
-    if (await refusedAtOnce(result)) return result;
+    const wire = this.keys.data(known, key);
+    // A server known to be classic refuses the meta command before anything is sent: checking the
+    // counter beside it would be the only command sent, on every call.
+    if (this.client.protocolOf(wire) === 'classic') return op(wire);
+    const result = op(wire);
     // The counter's server may be down while the key's is not: nobody can have moved it then.
     const [generation, value] = await Promise.all([this.read().catch(() => known), result]);
     return generation === known ? value : op(this.keys.data(generation, key));
@@ -44,13 +45,4 @@ export class DataKeys {
     this.known = await this.counters.current(this.keys.generation);
     return this.known;
   }
-}
-
-/** Whether `promise` rejected with `ERR_MEMWIRE_UNSUPPORTED` before the event loop's next turn. */
-async function refusedAtOnce(promise: Promise<unknown>): Promise<boolean> {
-  const refused = promise.then(
-    () => false,
-    (error: unknown) => isUnsupported(error),
-  );
-  return Promise.race([refused, new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
 }

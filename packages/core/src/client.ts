@@ -566,6 +566,16 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     });
   }
 
+  /**
+   * The protocol the server holding `key` is spoken to in, if known now without asking: `'meta'`,
+   * `'classic'`, or undefined before the server has been asked (see {@link Client.protocols}). For
+   * adapters that pair a meta-only call with others and skip them where it would be refused.
+   */
+  protocolOf(key: string): 'meta' | 'classic' | undefined {
+    const known = this.topology.route(this.wireKey(key)).meta.known;
+    return known === undefined ? undefined : known ? 'meta' : 'classic';
+  }
+
   /** Sets the servers' log verbosity (`verbosity <level>`). */
   verbosity(level: number, options?: CallOptions): Promise<void> {
     return this.run('verbosity', 0, options, async () => {

@@ -284,6 +284,15 @@ describe('where the meta protocol is not spoken', () => {
     expect(await classic.protocols()).toEqual(new Map([[server.address, 'classic']]));
   });
 
+  test('protocolOf(key) answers without asking: undefined until the server has been asked', async () => {
+    const client = newClient({ servers: server.address });
+    expect(client.protocolOf('k')).toBeUndefined();
+    await client.protocols();
+    expect(client.protocolOf('k')).toBe('meta');
+    expect(newClient({ servers: server.address, protocol: 'classic' }).protocolOf('k')).toBe('classic');
+    expect(newClient({ servers: nutcracker.address, proxy: 'twemproxy' }).protocolOf('k')).toBe('classic');
+  });
+
   test('a memcached older than 1.6.10: asked once, version only (no mn), classic afterwards', async () => {
     const start = old.received.length;
     const client = newClient({ servers: old.address });
