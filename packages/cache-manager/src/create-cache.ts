@@ -68,7 +68,7 @@ export function createMemwireCache(options: MemwireCacheOptions = {}): MemwireCa
   });
 
   const refreshes = new EventEmitter();
-  const dataKeys = new DataKeys(adapter.client, adapter.namespace);
+  const dataKeys = new DataKeys(adapter);
   const lockOptions = lock === false ? undefined : lock === true ? {} : lock;
   const wrapLock =
     lockOptions === undefined

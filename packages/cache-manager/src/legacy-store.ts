@@ -130,7 +130,7 @@ export function memwireStore(options: MemwireStoreOptions = {}): MemwireStore {
     return value as Value;
   };
   const ttlOf = (ttl: number | undefined) => ttl ?? defaultTtl;
-  const dataKeys = new DataKeys(adapter.client, namespace);
+  const dataKeys = new DataKeys(adapter);
   return {
     name: 'memwire',
     client: adapter.client,

@@ -110,7 +110,7 @@ export class KeyvMemwire extends EventEmitter<KeyvMemwireEvents> {
    */
   async getMany<T = Value>(keys: string[]): Promise<Array<T | undefined>> {
     if (keys.length === 0) return [];
-    const outcomes = await this.withGeneration(async (dataKey) => {
+    const outcomes = await this.withDataKeys(async (dataKey) => {
       const wires = keys.map(dataKey);
       const settled = await this.client.getManySettled(wires);
       return wires.map((wire) => settled.get(wire)!);
@@ -144,9 +144,7 @@ export class KeyvMemwire extends EventEmitter<KeyvMemwireEvents> {
    */
   async set(key: string, value: Value, ttl?: number): Promise<boolean> {
     try {
-      return await this.withGeneration((dataKey) =>
-        this.client.set(dataKey(key), value, toWriteOptions(ttl)),
-      );
+      return await this.withDataKeys((dataKey) => this.client.set(dataKey(key), value, toWriteOptions(ttl)));
     } catch (error) {
       return this.failed([error], false);
     }
@@ -159,7 +157,7 @@ export class KeyvMemwire extends EventEmitter<KeyvMemwireEvents> {
    */
   async setMany(entries: KeyvMemwireEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const outcomes = await this.withGeneration((dataKey) => this.writeMany(entries, dataKey)).catch(
+    const outcomes = await this.withDataKeys((dataKey) => this.writeMany(entries, dataKey)).catch(
       (error: unknown) => this.failed([error], undefined),
     );
     if (outcomes === undefined) return entries.map(() => false);
@@ -172,7 +170,7 @@ export class KeyvMemwire extends EventEmitter<KeyvMemwireEvents> {
    */
   async delete(key: string): Promise<boolean> {
     try {
-      return await this.withGeneration((dataKey) => this.client.delete(dataKey(key)));
+      return await this.withDataKeys((dataKey) => this.client.delete(dataKey(key)));
     } catch (error) {
       return this.failed([error], false);
     }
@@ -184,7 +182,7 @@ export class KeyvMemwire extends EventEmitter<KeyvMemwireEvents> {
    */
   async deleteMany(keys: string[]): Promise<boolean> {
     if (keys.length === 0) return true;
-    const outcomes = await this.withGeneration(async (dataKey) => {
+    const outcomes = await this.withDataKeys(async (dataKey) => {
       const wires = keys.map(dataKey);
       const settled = await this.client.deleteMany(wires);
       return wires.map((wire) => settled.get(wire)!);
@@ -215,11 +213,18 @@ export class KeyvMemwire extends EventEmitter<KeyvMemwireEvents> {
   }
 
   /**
-   * Runs `op` with the namespace's data keys, checking the generation in the same round trip. If
-   * another process moved it (a `clear()`), `op` runs again under the new one, so no read returns a
-   * cleared value and no write lands where nobody will read it.
+   * Runs `op` with the namespace's data keys (the memcached key of each of your keys), checking the
+   * generation in the same round trip. If another process moved it (a `clear()`), `op` runs again
+   * under the new one, so no read returns a cleared value and no write lands where nobody will read
+   * it. For stores built on this one that send commands of their own (cache-manager's `ttl` and
+   * lease); `check: false` for a call that sends nothing (one its server refuses unsent), where the
+   * counter would be the only command on the wire.
+   * @example await keyv.withDataKeys((dataKey) => client.ttl(dataKey('user:1')));
    */
-  private async withGeneration<T>(op: (dataKey: (key: string) => string) => Promise<T>): Promise<T> {
+  async withDataKeys<T>(
+    op: (dataKey: (key: string) => string) => Promise<T>,
+    options: { check?: (dataKey: (key: string) => string) => boolean } = {},
+  ): Promise<T> {
     const keys = namespaceKeys(this.namespace);
     const known = this.generations.peek(keys.generation);
     // Nothing known yet: the first read of the counter is itself the check.
@@ -227,9 +232,11 @@ export class KeyvMemwire extends EventEmitter<KeyvMemwireEvents> {
       const generation = await this.generations.current(keys.generation);
       return op((key) => keys.data(generation, key));
     }
+    const knownKey = (key: string) => keys.data(known, key);
+    if (options.check?.(knownKey) === false) return op(knownKey);
     const [generation, result] = await Promise.all([
       this.generations.check(keys.generation, known),
-      op((key) => keys.data(known, key)),
+      op(knownKey),
     ]);
     return generation === known ? result : op((key) => keys.data(generation, key));
   }
