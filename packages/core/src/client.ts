@@ -353,8 +353,10 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     const list = [...keys];
     return this.run('getMany', list.length, options, async () => {
       const perServer = this.fetchPerServer(list);
-      const result = new Map<string, Out>();
       const missOnError = options?.onServerError === 'miss';
+      // One server (the usual case): its sink's Map is the answer, not copied.
+      if (perServer.length === 1 && !missOnError) return perServer[0]!.promise;
+      const result = new Map<string, Out>();
       const settled = await Promise.all(
         perServer.map(({ promise }) => (missOnError ? settle(promise) : promise)),
       );
@@ -701,30 +703,39 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     keys: readonly string[],
     reportDown = false,
   ): { keys: string[]; promise: Promise<Map<string, Out>> }[] {
-    const byPool = new Map<ServerPool, Map<string, string>>();
+    // Arrays rather than a Map per server, and a wire → caller map only when a prefix renames keys:
+    // a getMany's cost is per key, and most calls go to one server with keys as given. A key asked
+    // twice is asked twice of the connection, which sends it once (RetrievalCommand) and reports it
+    // to the sink once per registration.
+    const byPool = new Map<ServerPool, { wires: string[]; callers: string[] }>();
+    let renamed = false;
+    let lastPool: ServerPool | undefined;
+    let group: { wires: string[]; callers: string[] } | undefined;
     for (const key of keys) {
       const wire = this.wireKey(key);
+      if (wire !== key) renamed = true;
       const pool = this.topology.route(wire);
-      let callerKeys = byPool.get(pool);
-      if (callerKeys === undefined) {
-        callerKeys = new Map();
-        byPool.set(pool, callerKeys);
+      if (pool !== lastPool) {
+        lastPool = pool;
+        group = byPool.get(pool);
+        if (group === undefined) {
+          group = { wires: [], callers: [] };
+          byPool.set(pool, group);
+        }
       }
-      callerKeys.set(wire, key);
+      group!.wires.push(wire);
+      group!.callers.push(key);
     }
     const perServer: { keys: string[]; promise: Promise<Map<string, Out>> }[] = [];
-    for (const [pool, callerKeys] of byPool) {
-      const callers = [...callerKeys.values()];
+    for (const [pool, { wires, callers }] of byPool) {
       if (this.missesWhileDown(pool)) {
         const promise = reportDown ? Promise.reject(pool.health.downError()) : Promise.resolve(new Map());
         perServer.push({ keys: callers, promise });
         continue;
       }
-      const sink = new ManySink<Out>(this.codec, callerKeys);
-      for (const wire of callerKeys.keys()) {
-        sink.expect();
-        pool.forKey(wire).retrieve('get', wire, sink);
-      }
+      const sink = new ManySink<Out>(this.codec, renamed ? wireToCaller(wires, callers) : undefined);
+      sink.expect(wires.length);
+      for (const wire of wires) pool.forKey(wire).retrieve('get', wire, sink);
       perServer.push({ keys: callers, promise: sink.promise });
     }
     return perServer;
@@ -944,4 +955,11 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  */
 export function createClient<In = Value, Out = In>(options?: ClientOptions<In, Out>): Client<In, Out> {
   return new Client<In, Out>(options);
+}
+
+/** wire key → the caller's key, for a sink whose keys a prefix renamed. */
+function wireToCaller(wires: readonly string[], callers: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i < wires.length; i++) map.set(wires[i]!, callers[i]!);
+  return map;
 }

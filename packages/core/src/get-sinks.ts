@@ -83,10 +83,10 @@ export class ManySink<Out> implements GetSink {
   private resolve!: (value: Map<string, Out>) => void;
   private reject!: (error: Error) => void;
 
-  /** @param callerKeys wire key → the caller's key */
+  /** @param callerKeys wire key → the caller's key; undefined when they are the same */
   constructor(
     private readonly codec: Codec<unknown, Out>,
-    private readonly callerKeys: Map<string, string>,
+    private readonly callerKeys: Map<string, string> | undefined,
   ) {
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -94,15 +94,15 @@ export class ManySink<Out> implements GetSink {
     });
   }
 
-  /** Counts one more registration; call before handing the sink to a connection. */
-  expect(): void {
-    this.pending++;
+  /** Counts `registrations` more (one per key handed to a connection); call before handing them. */
+  expect(registrations = 1): void {
+    this.pending += registrations;
   }
 
   hit(key: string, flags: number, data: Buffer): void {
     if (this.settled) return;
     try {
-      this.result.set(this.callerKeys.get(key) ?? key, this.codec.decode(data, flags));
+      this.result.set(this.callerKeys?.get(key) ?? key, this.codec.decode(data, flags));
     } catch (error) {
       this.fail(error as Error);
     }

@@ -19,8 +19,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function keyProblem(key: string): string | undefined {
   const problem = characterProblem(key);
   if (problem !== undefined) return problem;
+  if (key.length === 0) return 'is empty';
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most keys are short enough not to be measured.
+  if (key.length * 3 <= MAX_KEY_BYTES) return undefined;
   const bytes = Buffer.byteLength(key);
-  if (bytes === 0) return 'is empty';
   if (bytes > MAX_KEY_BYTES) return `is ${bytes} bytes long; memcached allows at most ${MAX_KEY_BYTES}`;
   return undefined;
 }

@@ -17,7 +17,7 @@ export const MAX_EXPTIME = 0x7fffffff;
  * whose end passes {@link MAX_EXPTIME} is clamped to it, the longest a value can live, rather than
  * sent as a time memcached would read as "already expired". NaN and ±Infinity are refused.
  */
-export function toExptime(ttl: number, nowMs: number = Date.now()): number {
+export function toExptime(ttl: number, nowMs?: number): number {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl)) {
     throw new InvalidArgumentError(`ttl must be a finite number of seconds, got ${String(ttl)}`);
   }
@@ -25,5 +25,6 @@ export function toExptime(ttl: number, nowMs: number = Date.now()): number {
   if (ttl < 0) return -1;
   const seconds = Math.ceil(ttl);
   if (seconds <= MAX_RELATIVE_TTL) return seconds;
-  return Math.min(Math.floor(nowMs / 1000) + seconds, MAX_EXPTIME);
+  // The clock is read only here: most TTLs are relative, and this runs on every write.
+  return Math.min(Math.floor((nowMs ?? Date.now()) / 1000) + seconds, MAX_EXPTIME);
 }
