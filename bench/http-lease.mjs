@@ -23,16 +23,18 @@ const USAGE = `usage: node bench/http-lease.mjs [options]
   --quick             10 rounds per path
   --json              results as JSON on stdout (progress on stderr)
   --rounds=N --requests=N --clients=N --origin=MS
+  --poll=MS           the caches' lockPollInterval (default: the cache's, 20)
   --help              this text
 
   MEMCACHED_BIN=/path/memcached   the memcached to start
 `;
 
-const flags = parseFlags(USAGE, ['quick', 'json', 'rounds', 'requests', 'clients', 'origin']);
+const flags = parseFlags(USAGE, ['quick', 'json', 'rounds', 'requests', 'clients', 'origin', 'poll']);
 const rounds = Number(flags.opt('rounds') ?? (flags.flag('quick') ? 10 : 40));
 const requests = Number(flags.opt('requests') ?? 50);
 const clients = Number(flags.opt('clients') ?? 2);
 const originMs = Number(flags.opt('origin') ?? 20);
+const pollMs = flags.opt('poll') === undefined ? undefined : Number(flags.opt('poll'));
 const PATHS = [
   { name: 'meta (protocol auto)', protocol: 'auto' },
   { name: 'classic', protocol: 'classic' },
@@ -105,7 +107,7 @@ async function cachesOf(HttpCache, address, path) {
       codec: rawCodec,
       protocol: path.protocol,
     });
-    return { client, cache: new HttpCache(client, { keyPrefix }) };
+    return { client, cache: new HttpCache(client, { keyPrefix, lockPollInterval: pollMs }) };
   });
   await Promise.all(caches.map(({ cache }, i) => request(cache, `/warm-up-${i}`, () => sleep(1))));
   await Promise.all(caches.map(({ cache }) => cache.settled()));
@@ -180,13 +182,18 @@ async function main() {
     await stopAllMemcached();
   }
   const summary = Object.fromEntries([...results].map(([name, list]) => [name, summarize(list)]));
-  const meta = runMeta({ durationMs: undefined, warmupMs: undefined }, { rounds, requests, clients, originMs });
+  const meta = runMeta(
+    { durationMs: undefined, warmupMs: undefined },
+    { rounds, requests, clients, originMs, pollMs },
+  );
   if (flags.flag('json')) {
     process.stdout.write(`${JSON.stringify({ meta, summary }, null, 2)}\n`);
     return;
   }
   console.log(`${meta.date} node ${meta.node} ${meta.cpu} × ${meta.cores}, ${meta.memcached}`);
-  console.log(`${rounds} rounds per path: ${requests} requests over ${clients} clients, ${originMs} ms origin\n`);
+  console.log(
+    `${rounds} rounds per path: ${requests} requests over ${clients} clients, ${originMs} ms origin, lockPollInterval ${pollMs ?? 'default'}\n`,
+  );
   const fixed = (n) => n.toFixed(1);
   console.log(
     '| path | origin calls / miss | client commands / miss | memcached commands / miss | p50 ms | p90 ms | p99 ms | max ms |',
