@@ -18,7 +18,7 @@ export {
 /** A client as the middleware wants it: long URLs hashed, bytes kept as bytes. */
 export function cacheClient(
   address: string,
-  options: { commandTimeout?: number; protocol?: 'auto' | 'classic' } = {},
+  options: { commandTimeout?: number } = {},
 ): Client<string | Uint8Array, Buffer> {
   return createClient({ servers: address, env: {}, hashLongKeys: true, codec: rawCodec, ...options });
 }

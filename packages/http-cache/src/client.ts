@@ -1,12 +1,4 @@
-import type {
-  CallOptions,
-  CasToken,
-  GetManyOptions,
-  Lease,
-  LeaseOptions,
-  Outcome,
-  WriteOptions,
-} from '@memwire/core';
+import type { CallOptions, CasToken, GetManyOptions, Outcome, WriteOptions } from '@memwire/core';
 
 /**
  * The part of a memwire `Client` the HTTP cache uses. Any client works whose codec stores strings and
@@ -27,13 +19,6 @@ export interface CacheClient {
   /** For the stampede lock: it releases only its own lock (core `AddLock`). */
   gets(key: string, options?: CallOptions): Promise<{ value: unknown; cas: CasToken } | undefined>;
   cas(key: string, value: string | Buffer, cas: CasToken, options?: WriteOptions): Promise<boolean>;
-  /**
-   * For the stampede lock on servers with the meta protocol (memcached's lease, `mg … N`); a client
-   * without it, or whose server refuses it, uses the `add` lock.
-   */
-  getLease?(key: string, options?: LeaseOptions): Promise<Lease<unknown>>;
-  /** Which protocol the server of `key` is known to speak, without asking (core `protocolOf`). */
-  protocolOf?(key: string): 'meta' | 'classic' | undefined;
 }
 
 /**

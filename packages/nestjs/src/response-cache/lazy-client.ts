@@ -4,8 +4,6 @@ import {
   type Client,
   ClientClosedError,
   type GetManyOptions,
-  type Lease,
-  type LeaseOptions,
   type Outcome,
   type WriteOptions,
 } from '@memwire/core';
@@ -70,15 +68,6 @@ export class LazyCacheClient implements CacheClient {
 
   async cas(key: string, value: string | Buffer, cas: CasToken, options?: WriteOptions): Promise<boolean> {
     return this.real.cas(key, value, cas, options);
-  }
-
-  async getLease(key: string, options?: LeaseOptions): Promise<Lease<unknown>> {
-    return this.real.getLease(key, options);
-  }
-
-  /** Unknown until the client exists: asking creates nothing. */
-  protocolOf(key: string): 'meta' | 'classic' | undefined {
-    return this.client?.protocolOf(key);
   }
 
   /** Closes the client if it was ever created; later commands throw. */
