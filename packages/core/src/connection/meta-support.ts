@@ -32,9 +32,8 @@ export class MetaSupport {
 
   /** Speak meta to this server? Rejects only when the server could not be asked at all. */
   speaksMeta(): Promise<boolean> {
-    if (this.protocol === 'meta') return Promise.resolve(true);
-    if (this.protocol === 'classic' || !this.mayAsk) return Promise.resolve(false);
-    if (this.answer !== undefined) return Promise.resolve(this.answer);
+    const known = this.known;
+    if (known !== undefined) return Promise.resolve(known);
     this.asking ??= this.ask().finally(() => {
       this.asking = undefined;
     });
