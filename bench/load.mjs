@@ -3,6 +3,7 @@
 // a fixed offered load, for every client of bench/core.mjs. Usage: USAGE below; bench/README.md says
 // what is measured. A benchmark, not a test: it asserts nothing. It starts its own memcached and ends
 // it by pid however the run ends.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -11,7 +12,7 @@ import { exitOnSignal, log, parseFlags, printableValue, runMeta, startMemcached 
 
 const USAGE = `usage: node bench/load.mjs [options]
 
-  --ops=N                  operations per CPU cell (default 50000; --quick 10000)
+  --ops=N                  operations per CPU cell (default 50000; --quick 10000; getMany cells: N/20 calls)
   --concurrency=N          operations in flight in the CPU cells (default 50)
   --rate=R                 offered load of the latency cells, operations per second (default 20000)
   --duration=S             seconds of each latency cell (default 3; --quick 1)
@@ -33,6 +34,7 @@ const CLIENTS = ['raw', 'memwire', 'memjs', 'memcached', 'memcache-client'].filt
 const KEYSPACE = 1000;
 const VALUE = printableValue(100);
 const keyOf = (i) => `load:${i % KEYSPACE}`;
+const MANY_KEYS = Array.from({ length: 100 }, (_, i) => keyOf(i * 7));
 
 v8.setFlagsFromString('--expose-gc');
 const gc = globalThis.gc ?? vm.runInNewContext('gc');
@@ -42,18 +44,36 @@ exitOnSignal();
  * Client CPU per operation: `OPS` operations, `CONCURRENCY` in flight, user + system CPU time of this
  * process (memcached is another process, so only the client's work counts) divided by the count.
  */
-async function cpuPerOp(op) {
+async function cpuPerOp(op, ops = OPS, concurrency = CONCURRENCY, warmup = 0) {
+  for (let i = 0; i < warmup; i += concurrency) await Promise.all(Array.from({ length: concurrency }, op));
   gc();
   let next = 0;
+  const writes = writeCalls();
   const usage = process.cpuUsage();
   const began = performance.now();
   const worker = async () => {
-    while (next < OPS) await op(next++);
+    while (next < ops) await op(next++);
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   const spent = process.cpuUsage(usage);
   const seconds = (performance.now() - began) / 1000;
-  return { microsPerOp: (spent.user + spent.system) / OPS, opsPerSecond: OPS / seconds };
+  const written = writeCalls() - writes;
+  return {
+    microsPerOp: (spent.user + spent.system) / ops,
+    opsPerSecond: ops / seconds,
+    // Commands per write system call: on loopback a write also runs the server's receive path, so
+    // how many commands share one is most of a client's CPU per command (NaN off Linux).
+    opsPerWrite: ops / written,
+  };
+}
+
+/** This process's write system calls so far (Linux's /proc/self/io), NaN where there is none. */
+function writeCalls() {
+  try {
+    return Number(/^syscw: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
@@ -113,9 +133,15 @@ async function runClient(name, port) {
     result.cpu = {
       get: await cpuPerOp((i) => client.get(keyOf(i))),
       set: await cpuPerOp((i) => client.set(keyOf(i), VALUE)),
+      // getMany of 100 keys: a twentieth as many calls, alone (c=1) and CONCURRENCY at once, each cell
+      // after a tenth of its calls untimed (its code is not warm yet, unlike get's and set's).
+      getMany1: await cpuPerOp(() => client.getMany(MANY_KEYS), OPS / 20, 1, OPS / 200),
+      getMany: await cpuPerOp(() => client.getMany(MANY_KEYS), OPS / 20, CONCURRENCY, OPS / 200),
     };
+    const { get, set, getMany1, getMany } = result.cpu;
     log(
-      `  ${name} CPU µs/op: get ${result.cpu.get.microsPerOp.toFixed(2)}, set ${result.cpu.set.microsPerOp.toFixed(2)}`,
+      `  ${name} CPU µs/op: get ${get.microsPerOp.toFixed(2)}, set ${set.microsPerOp.toFixed(2)}; ` +
+        `µs/getMany(100) c=1 ${getMany1.microsPerOp.toFixed(1)}, c=${CONCURRENCY} ${getMany.microsPerOp.toFixed(1)}`,
     );
     result.latency = {
       get: await openLoop((i) => client.get(keyOf(i))),
@@ -137,17 +163,21 @@ function markdown(meta, results) {
     `- date: ${meta.date}; node ${meta.node}; ${meta.cpu} (${meta.cores} cores); ${meta.memcached}`,
     `- CPU cells: ${OPS} operations at concurrency ${CONCURRENCY}; latency cells: ${RATE} ops/s offered for ${DURATION_MS / 1000} s`,
     '',
-    '| client | CPU µs/op get | CPU µs/op set | get p50 / p99 / p99.9 ms | set p50 / p99 / p99.9 ms | schedule behind (ms, get / set) |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| client | CPU µs/op get | CPU µs/op set | commands per write (get / set) | CPU µs per getMany(100), c=1 / c=' +
+      `${CONCURRENCY} | get p50 / p99 / p99.9 ms | set p50 / p99 / p99.9 ms | schedule behind (ms, get / set) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     if (r.skipped || r.error) {
-      lines.push(`| ${r.label} | ${r.skipped ?? r.error} | | | | |`);
+      lines.push(`| ${r.label} | ${r.skipped ?? r.error} | | | | | | |`);
       continue;
     }
     const { get, set } = r.latency;
+    const { cpu } = r;
     lines.push(
-      `| ${r.label} | ${r.cpu.get.microsPerOp.toFixed(2)} | ${r.cpu.set.microsPerOp.toFixed(2)} | ` +
+      `| ${r.label} | ${cpu.get.microsPerOp.toFixed(2)} | ${cpu.set.microsPerOp.toFixed(2)} | ` +
+        `${cpu.get.opsPerWrite.toFixed(1)} / ${cpu.set.opsPerWrite.toFixed(1)} | ` +
+        `${cpu.getMany1.microsPerOp.toFixed(1)} / ${cpu.getMany.microsPerOp.toFixed(1)} | ` +
         `${ms(get.p50)} / ${ms(get.p99)} / ${ms(get.p999)} | ${ms(set.p50)} / ${ms(set.p99)} / ${ms(set.p999)} | ` +
         `${ms(get.behindMs)} / ${ms(set.behindMs)} |`,
     );
