@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { usePackedApp } from '../support/packed-app.js';
+import { REPOSITORY_ROOT, usePackedApp } from '../support/packed-app.js';
 
 // A Fastify app's sessions need no express-session: @memwire/session extends express-session's Store
 // only when the app has it (src/base.ts). This app, made from the packed tarballs, has Fastify,
@@ -8,7 +12,8 @@ import { usePackedApp } from '../support/packed-app.js';
 const packed = usePackedApp({
   name: 'fastify-sessions',
   packages: ['core', 'session'],
-  others: ['fastify', '@fastify/cookie', '@fastify/session'],
+  // @types/node and typescript for the type check below; still no express-session nor its types.
+  others: ['fastify', '@fastify/cookie', '@fastify/session', '@types/node'],
   manifest: { type: 'commonjs' },
 });
 
@@ -48,3 +53,42 @@ try { require.resolve('express-session'); } catch { hasExpressSession = false; }
     second: { visits: 2 },
   });
 }, 30_000);
+
+test('without express-session or its types, a TypeScript Fastify app type-checks against the store (skipLibCheck off)', async () => {
+  const folder = packed.folder();
+  writeFileSync(
+    join(folder, 'app.ts'),
+    `import Fastify from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import { MemwireSessionStore } from '@memwire/session';
+const store = new MemwireSessionStore({ keyPrefix: 'typed:' });
+const app = Fastify();
+app.register(fastifyCookie);
+app.register(fastifySession, { secret: 'a secret with minimum length of 32 characters', store });
+store.on('disconnect', () => {});
+export { app };
+`,
+  );
+  writeFileSync(
+    join(folder, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        types: ['node'],
+      },
+      files: ['app.ts'],
+    }),
+  );
+  const tsc = join(REPOSITORY_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const checked = await promisify(execFile)(process.execPath, [tsc, '-p', folder], { cwd: folder }).then(
+    () => '',
+    (error: { stdout?: string }) => error.stdout ?? String(error),
+  );
+  expect(checked).toBe('');
+}, 60_000);
