@@ -4,7 +4,7 @@
 // what is measured. A benchmark, not a test: it asserts nothing. It starts its own memcached and ends
 // it by pid however the run ends.
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ADAPTERS } from './clients.mjs';
@@ -90,6 +90,12 @@ async function openLoop(op) {
   let settled = 0;
   let errors = 0;
   let behindMs = 0;
+  // The garbage collector's pauses in this cell: a tail from GC shows here, one from elsewhere not.
+  const pauses = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const start = performance.now();
   await new Promise((resolve) => {
     const tick = () => {
@@ -117,9 +123,11 @@ async function openLoop(op) {
     };
     tick();
   });
+  observer.disconnect();
+  const gcMs = { total: pauses.reduce((sum, ms) => sum + ms, 0), max: Math.max(0, ...pauses) };
   const sorted = Float64Array.from(latencies.filter((value) => !Number.isNaN(value))).sort();
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted.at(-1), behindMs, errors };
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted.at(-1), behindMs, gcMs, errors };
 }
 
 async function runClient(name, port) {
@@ -159,17 +167,19 @@ async function runClient(name, port) {
 
 function markdown(meta, results) {
   const ms = (value) => (Number.isFinite(value) ? value.toFixed(3) : '—');
+  const gc = ({ total, max }) => `${total.toFixed(1)} (${max.toFixed(2)})`;
   const lines = [
     `- date: ${meta.date}; node ${meta.node}; ${meta.cpu} (${meta.cores} cores); ${meta.memcached}`,
     `- CPU cells: ${OPS} operations at concurrency ${CONCURRENCY}; latency cells: ${RATE} ops/s offered for ${DURATION_MS / 1000} s`,
     '',
     '| client | CPU µs/op get | CPU µs/op set | commands per write (get / set) | CPU µs per getMany(100), c=1 / c=' +
-      `${CONCURRENCY} | get p50 / p99 / p99.9 ms | set p50 / p99 / p99.9 ms | schedule behind (ms, get / set) |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+      `${CONCURRENCY} | get p50 / p99 / p99.9 ms | set p50 / p99 / p99.9 ms | schedule behind (ms, get / set) | ` +
+      'GC pauses, total (longest) ms, get / set |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     if (r.skipped || r.error) {
-      lines.push(`| ${r.label} | ${r.skipped ?? r.error} | | | | | | |`);
+      lines.push(`| ${r.label} | ${r.skipped ?? r.error} | | | | | | | |`);
       continue;
     }
     const { get, set } = r.latency;
@@ -179,7 +189,7 @@ function markdown(meta, results) {
         `${cpu.get.opsPerWrite.toFixed(1)} / ${cpu.set.opsPerWrite.toFixed(1)} | ` +
         `${cpu.getMany1.microsPerOp.toFixed(1)} / ${cpu.getMany.microsPerOp.toFixed(1)} | ` +
         `${ms(get.p50)} / ${ms(get.p99)} / ${ms(get.p999)} | ${ms(set.p50)} / ${ms(set.p99)} / ${ms(set.p999)} | ` +
-        `${ms(get.behindMs)} / ${ms(set.behindMs)} |`,
+        `${ms(get.behindMs)} / ${ms(set.behindMs)} | ${gc(get.gcMs)} / ${gc(set.gcMs)} |`,
     );
   }
   return lines.join('\n');
