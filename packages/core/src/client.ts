@@ -20,7 +20,9 @@ import {
   MetaBatchCommand,
   MetaDeleteCommand,
   MetaLeaseCommand,
+  MetaStatusCommand,
   MetaTtlCommand,
+  MetaValueCommand,
 } from './connection/meta-commands.js';
 import { type PoolEvents, ServerPool } from './connection/pool.js';
 import { RetrievalCommand } from './connection/retrieval.js';
@@ -36,6 +38,7 @@ import {
 import { CasSink, type CasToken, ManySink, ValueSink, type ValueWithCas } from './get-sinks.js';
 import type { MemwireLogger } from './logger.js';
 import { type Outcome, settle } from './outcomes.js';
+import { encodeBinaryKey } from './protocol/binary-keys.js';
 import {
   byteLength,
   encodeArithmetic,
@@ -72,6 +75,30 @@ export interface CallOptions {
 export interface WriteOptions extends CallOptions {
   /** Seconds: 0 = never expire, over 30 days = sent as a Unix time, negative = expire at once. @default options.ttl */
   ttl?: number | undefined;
+}
+
+/**
+ * Commands on keys that are bytes, not text (`client.binary`): sent base64-encoded with the meta
+ * protocol's `b` flag, so a key may hold any byte, NUL, space and line end included. Meta protocol
+ * only (memcached ≥ 1.6.10, see ClientOptions.protocol): on a classic-only server, through twemproxy
+ * or to IronCache each call rejects with UnsupportedCommandError and nothing is sent. A key is at
+ * most 186 bytes with the `keyPrefix`'s UTF-8 bytes in front of it (248 characters of base64);
+ * `keyFunction` and `hashLongKeys` apply to text keys only. memcached stores the decoded bytes, so a
+ * binary key that happens to be valid text is that text key (`Buffer.from('a')` is the key `a`). The
+ * server of a key is chosen from its base64 form: every memwire client agrees, other clients do not
+ * send such keys.
+ */
+export interface BinaryKeys<In, Out> {
+  /** The value of `key`, undefined on a miss (and, under `failover: 'miss'`, on a server marked down). */
+  get<T = Out>(key: Uint8Array, options?: CallOptions): Promise<T | undefined>;
+  /** Stores `value` under `key` (`ms … b`). Resolves true when stored. */
+  set(key: Uint8Array, value: In, options?: WriteOptions): Promise<boolean>;
+  /** Deletes `key`; false if there was no item. */
+  delete(key: Uint8Array, options?: CallOptions): Promise<boolean>;
+  /** Gives `key` a new TTL in seconds without reading its value; false on a miss. */
+  touch(key: Uint8Array, ttl: number, options?: CallOptions): Promise<boolean>;
+  /** Seconds `key` has left to live (`Infinity`: never expires), undefined on a miss. */
+  ttl(key: Uint8Array, options?: CallOptions): Promise<number | undefined>;
 }
 
 /** Options of `getMany`. */
@@ -145,6 +172,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   private discovered: Promise<void> | undefined;
   private clusterVersion: number | undefined;
   private readonly wireKey: (key: string) => string;
+  /** The keyPrefix's bytes, in front of every binary key. */
+  private readonly binaryPrefix: Uint8Array;
   private readonly codec: Codec<In, Out>;
   private closed = false;
   /** The AbortSignal of the call whose commands are being created (see run()). */
@@ -156,6 +185,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     const config = this.config;
     this.codec = config.codec;
     this.wireKey = createKeyMapper(config);
+    this.binaryPrefix = Buffer.from(config.keyPrefix, 'utf8');
     const login = () =>
       config.credentials === undefined ? undefined : new LoginFlow(config.authDialect, config.credentials);
     const events: PoolEvents = {
@@ -278,6 +308,57 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       return this.touchRetrieval(key, ttl, 'gats', sink, trace);
     });
   }
+
+  /**
+   * Commands on keys that are bytes (see {@link BinaryKeys}): base64 with the meta protocol's `b` flag.
+   * @example
+   * const key = createHash('sha1').update(url).digest(); // 20 raw bytes
+   * await client.binary.set(key, page, { ttl: 60 });
+   * await client.binary.get<Page>(key);
+   */
+  readonly binary: BinaryKeys<In, Out> = {
+    get: <T = Out>(key: Uint8Array, options?: CallOptions) =>
+      this.run('get', 1, options, async (trace) => {
+        const wire = encodeBinaryKey(key, this.binaryPrefix);
+        const found = await this.metaCall<BinaryValue>(wire, 'binary.get()', trace, BINARY_MISS, () => {
+          return new MetaValueCommand(encodeMeta('mg', wire, ['b', 'v', 'f']));
+        });
+        return found === BINARY_MISS || found === undefined
+          ? undefined
+          : (this.codec.decode(found.data, found.flags) as unknown as T);
+      }),
+    set: (key, value, options) =>
+      this.run('set', 1, options, (trace) => {
+        const wire = encodeBinaryKey(key, this.binaryPrefix);
+        const { data, flags } = this.encodeValue(value, trace);
+        const exptime = toExptime(options?.ttl ?? this.config.ttl);
+        return this.metaCall(wire, 'binary.set()', trace, undefined, () => {
+          return new MetaStatusCommand(encodeMetaSet(wire, data, ['b', `F${flags}`, `T${exptime}`]));
+        });
+      }),
+    delete: (key, options) =>
+      this.run('delete', 1, options, (trace) => {
+        const wire = encodeBinaryKey(key, this.binaryPrefix);
+        return this.metaCall(wire, 'binary.delete()', trace, undefined, () => {
+          return new MetaStatusCommand(encodeMeta('md', wire, ['b']));
+        });
+      }),
+    touch: (key, ttl, options) =>
+      this.run('touch', 1, options, (trace) => {
+        const wire = encodeBinaryKey(key, this.binaryPrefix);
+        const exptime = toExptime(ttl);
+        return this.metaCall(wire, 'binary.touch()', trace, undefined, () => {
+          return new MetaStatusCommand(encodeMeta('mg', wire, ['b', `T${exptime}`]));
+        });
+      }),
+    ttl: (key, options) =>
+      this.run('ttl', 1, options, (trace) => {
+        const wire = encodeBinaryKey(key, this.binaryPrefix);
+        return this.metaCall(wire, 'binary.ttl()', trace, undefined, () => {
+          return new MetaTtlCommand(encodeMeta('mg', wire, ['b', 't']));
+        });
+      }),
+  };
 
   /**
    * Seconds `key` has left to live: `Infinity` for an item that never expires, undefined on a miss.
@@ -963,3 +1044,7 @@ function wireToCaller(wires: readonly string[], callers: readonly string[]): Map
   for (let i = 0; i < wires.length; i++) map.set(wires[i]!, callers[i]!);
   return map;
 }
+
+/** What a binary get answers for a server marked down under `failover: 'miss'`: a miss. */
+const BINARY_MISS: unique symbol = Symbol('binary miss');
+type BinaryValue = { data: Buffer; flags: number } | undefined | typeof BINARY_MISS;

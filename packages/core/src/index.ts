@@ -1,5 +1,6 @@
 export type { AuthDialect, Credentials, IronCacheCredentials, PasswordCredentials } from './auth/dialects.js';
 export {
+  type BinaryKeys,
   type CallOptions,
   Client,
   type ClientEvents,

@@ -70,6 +70,40 @@ export class MetaDeleteCommand extends MetaCommand<boolean> {
   }
 }
 
+/**
+ * A meta command answered by a bare status: `HD` true; `NS` (not stored), `NF` (not found), `EN`
+ * (miss) and `EX` (cas mismatch) false. `ms`, `md`, and `mg` without `v` (a touch).
+ */
+export class MetaStatusCommand extends MetaCommand<boolean> {
+  protected onStatus(status: MetaStatus, server: string): boolean {
+    if (status.code === 'HD') this.resolve(true);
+    else if (status.code === 'NS' || status.code === 'NF' || status.code === 'EN' || status.code === 'EX')
+      this.resolve(false);
+    else throw this.unexpected(status.code, server);
+    return true;
+  }
+}
+
+/** What `mg <key> v f` found: the item's bytes (a copy) and client flags, or undefined on a miss. */
+export class MetaValueCommand extends MetaCommand<{ data: Buffer; flags: number } | undefined> {
+  override onMetaValue(flagText: string, data: Buffer, server: string): boolean {
+    const flags = metaFlag(flagText, 'f');
+    // What memcached returns is input: the flags must be a 32-bit number.
+    if (flags === undefined || !/^\d{1,10}$/.test(flags) || Number(flags) > 0xffffffff) {
+      throw new ProtocolError(`malformed meta value flags "${flagText.slice(0, 80)}"`, { server });
+    }
+    // A copy: the value outlives the socket chunk it arrived in.
+    this.resolve({ data: Buffer.from(data), flags: Number(flags) });
+    return true;
+  }
+
+  protected onStatus(status: MetaStatus, server: string): boolean {
+    if (status.code !== 'EN') throw this.unexpected(status.code, server);
+    this.resolve(undefined);
+    return true;
+  }
+}
+
 /** What `mg <key> v f c t N<ttl>` found; see Client.getLease. */
 export interface RawLease {
   /** The item's bytes and flags; undefined for a miss or the empty placeholder a lease created. */
