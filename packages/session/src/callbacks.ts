@@ -9,21 +9,15 @@ export type Callback<T = void> = (error?: unknown, value?: T) => void;
  */
 export function deliver<T>(work: Promise<T>, callback: Callback<T> | undefined): Promise<T> | undefined {
   if (callback === undefined) return work;
-  // One reaction, not .then().catch(): this runs on every get and set express-session makes.
-  work.then(
-    (value) => call(() => callback(null, value)),
-    (error: unknown) => call(() => callback(error)),
-  );
+  work
+    .then(
+      (value) => callback(null, value),
+      (error: unknown) => callback(error),
+    )
+    .catch((thrown: unknown) =>
+      process.nextTick(() => {
+        throw thrown;
+      }),
+    );
   return undefined;
-}
-
-/** Runs `answer`; a throw from the callback in it is an uncaught exception, on the next tick. */
-function call(answer: () => void): void {
-  try {
-    answer();
-  } catch (thrown) {
-    process.nextTick(() => {
-      throw thrown;
-    });
-  }
 }

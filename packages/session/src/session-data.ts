@@ -24,26 +24,18 @@ export function sessionFrom(
       return undefined;
     }
   }
-  return liveSession(value, now);
+  if (!isSession(value)) return undefined;
+  const expires = expiryOf(value.cookie);
+  return expires !== undefined && expires <= now ? undefined : value;
 }
 
-/**
- * `value` if it is a session whose cookie has not expired. The cookie's `expires` text is parsed once:
- * it is both the check that it is a date and the expiry compared with `now`.
- */
-function liveSession(value: unknown, now: number): StoredSession | undefined {
-  if (!isRecord(value) || !isRecord(value.cookie)) return undefined;
+function isSession(value: unknown): value is StoredSession {
+  if (!isRecord(value) || !isRecord(value.cookie)) return false;
   const { expires, originalMaxAge } = value.cookie;
-  if (!(originalMaxAge === undefined || originalMaxAge === null || Number.isFinite(originalMaxAge)))
-    return undefined;
-  let expiresAt: number | undefined;
-  if (typeof expires === 'string') {
-    expiresAt = Date.parse(expires);
-    if (Number.isNaN(expiresAt)) return undefined;
-  } else if (expires instanceof Date) expiresAt = expires.getTime();
-  else if (expires !== undefined && expires !== null) return undefined;
-  // An invalid Date is a browser-session cookie here (NaN <= now is false), as expiryOf reads it.
-  return expiresAt !== undefined && expiresAt <= now ? undefined : (value as unknown as StoredSession);
+  if (expires !== undefined && expires !== null && !(typeof expires === 'string' || expires instanceof Date))
+    return false;
+  if (typeof expires === 'string' && Number.isNaN(Date.parse(expires))) return false;
+  return originalMaxAge === undefined || originalMaxAge === null || Number.isFinite(originalMaxAge);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
