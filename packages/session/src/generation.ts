@@ -8,8 +8,9 @@ type Seen = number | typeof MISSING | typeof UNREADABLE;
 
 /**
  * This tick's read of the counter, shared by every session read issued in the tick. `seen` is filled
- * in by the read's own reaction, so a session read whose reply came after the counter's (the usual
- * case: the counter is asked first, in the same `get` line) takes it without waiting on the promise.
+ * in by the read's own reaction, so a session read answered after the counter (it is asked first, so
+ * on one server its key leads the tick's `get` line) takes it without one more promise; otherwise the
+ * read waits for `promise`. Either way it is the counter read sent with the session's own `get`.
  */
 interface TickCheck {
   /** Undefined until the counter's reply is in. */
