@@ -19,8 +19,15 @@ function instantClient() {
   const items = new Map();
   return {
     get: async (key) => items.get(key),
-    set: async (key, value) => (items.set(key, value), true),
-    add: async (key, value) => (items.has(key) ? false : (items.set(key, value), true)),
+    set: async (key, value) => {
+      items.set(key, value);
+      return true;
+    },
+    add: async (key, value) => {
+      if (items.has(key)) return false;
+      items.set(key, value);
+      return true;
+    },
     incr: async () => undefined,
     touch: async () => true,
     delete: async (key) => items.delete(key),
