@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
+  cpuMeter,
   exitOnSignal,
   fmtOps,
   log,
@@ -126,7 +127,10 @@ async function child(name) {
       await close();
       process.exit(0);
     }
-    process.send(await measure(op, message.concurrency, message.timing));
+    // CPU per operation (this process's, and memcached's): a figure the machine's other work moves far
+    // less than the rate, which on 2 shared cores spreads by ±20% between rounds.
+    const cpu = cpuMeter([Number(process.env.MEMWIRE_BENCH_SERVER_PID)]);
+    process.send(await measure(op, message.concurrency, message.timing, cpu));
   });
 }
 
@@ -146,7 +150,12 @@ async function main() {
     for (const name of Object.keys(STORES)) {
       log(`${name}: writing ${SESSIONS} sessions`);
       const process_ = fork(fileURLToPath(import.meta.url), [], {
-        env: { ...process.env, MEMWIRE_BENCH_SESSION_STORE: name, MEMWIRE_BENCH_SERVERS: server.address },
+        env: {
+          ...process.env,
+          MEMWIRE_BENCH_SESSION_STORE: name,
+          MEMWIRE_BENCH_SERVERS: server.address,
+          MEMWIRE_BENCH_SERVER_PID: String(server.pid),
+        },
       });
       children.push({ name, process: process_ });
       const [message] = await once(process_, 'message');
@@ -178,15 +187,23 @@ async function main() {
 }
 
 function report(meta, cells, { rounds, concurrency, timing }) {
-  const median = (list) => {
+  const median = (list, of = (cell) => cell.opsPerSec) => {
     const values = list
       .filter((cell) => !cell.error)
-      .map((cell) => cell.opsPerSec)
+      .map(of)
       .sort((a, b) => a - b);
     return values.length === 0 ? undefined : values[Math.floor(values.length / 2)];
   };
   const results = Object.fromEntries(
-    Object.entries(cells).map(([name, list]) => [name, { median: median(list), rounds: list }]),
+    Object.entries(cells).map(([name, list]) => [
+      name,
+      {
+        median: median(list),
+        clientUsPerOp: median(list, (cell) => cell.cpu.clientUsPerOp),
+        serverUsPerOp: median(list, (cell) => cell.cpu.serversUsPerOp),
+        rounds: list,
+      },
+    ]),
   );
   if (timing.json) {
     process.stdout.write(`${JSON.stringify({ meta, results }, null, 2)}\n`);
@@ -197,14 +214,23 @@ function report(meta, cells, { rounds, concurrency, timing }) {
     `${meta.date} · Node ${meta.node} · ${meta.cpu} × ${meta.cores} · ${meta.memcached} · c=${concurrency}, ` +
       `${rounds} round(s) of ${timing.durationMs / 1000} s (median round)\n`,
   );
-  console.log(`| store | sessions get+set/s (c=${concurrency}) | rounds |`);
-  console.log('| --- | ---: | --- |');
-  for (const [name, { median: value, rounds: list }] of Object.entries(results)) {
+  const us = (value) => (value === undefined ? '—' : value.toFixed(1));
+  console.log(
+    `| store | sessions get+set/s (c=${concurrency}) | client CPU µs/op | memcached CPU µs/op | rounds |`,
+  );
+  console.log('| --- | ---: | ---: | ---: | --- |');
+  for (const [name, { median: value, clientUsPerOp, serverUsPerOp, rounds: list }] of Object.entries(
+    results,
+  )) {
     const each = list.map((cell) => (cell.error ? 'error' : fmtOps(cell.opsPerSec))).join(' / ');
-    console.log(`| ${name} | ${value === undefined ? '—' : fmtOps(value)} | ${each} |`);
+    console.log(
+      `| ${name} | ${value === undefined ? '—' : fmtOps(value)} | ${us(clientUsPerOp)} | ${us(serverUsPerOp)} | ${each} |`,
+    );
   }
   if (ours !== undefined && theirs !== undefined)
-    console.log(`| **@memwire/session / connect-memcached** | ${(ours / theirs).toFixed(2)}× | |`);
+    console.log(`| **@memwire/session / connect-memcached** | ${(ours / theirs).toFixed(2)}× | | | |`);
   if (floor !== undefined && theirs !== undefined)
-    console.log(`| (floor / connect-memcached) | ${(floor / theirs).toFixed(2)}× | |`);
+    console.log(`| (floor / connect-memcached) | ${(floor / theirs).toFixed(2)}× | | | |`);
+  if (ours !== undefined && floor !== undefined)
+    console.log(`| (@memwire/session / floor) | ${(ours / floor).toFixed(2)}× | | | |`);
 }

@@ -65,6 +65,8 @@ export class MemwireSessionStore extends SessionStoreBase {
   private readonly serializer: SessionSerializer;
   private readonly ownsClient: boolean;
   private readonly generation: SessionGeneration;
+  /** A failed write or touch, through `onUnavailable` (one function for every call, not a closure each). */
+  private readonly dropUnavailable = (error: unknown): void => this.whenUnavailable(error, undefined);
 
   /**
    * @param options - the store's options and the client's. Nothing: a client from the environment
@@ -186,41 +188,49 @@ export class MemwireSessionStore extends SessionStoreBase {
     return `${this.keyPrefix}${generation}:${sid}`;
   }
 
-  private async read(sid: string): Promise<StoredSession | undefined> {
-    let stored: unknown;
-    try {
-      stored = await this.generation.checked((generation) => this.client.get(this.keyOf(generation, sid)));
-    } catch (error) {
-      // JSON under flag 2 that does not parse is not a session: a miss, as garbage text is.
-      if (error instanceof MemwireError && error.code === ErrorCodes.CODEC) return undefined;
-      return this.whenUnavailable(error, undefined);
-    }
-    return sessionFrom(stored, this.serializer);
-  }
-
-  private async write(sid: string, session: StoredSession): Promise<void> {
-    const ttl = ttlOf(session, this.ttl);
-    if (ttl <= 0) return this.remove(sid);
-    const text = this.serializer.stringify(session);
-    try {
-      await this.generation.unchecked((generation) =>
-        this.client.set(this.keyOf(generation, sid), text, { ttl }),
+  // read, write and refresh are promise chains, not async functions: see SessionGeneration.
+  private read(sid: string): Promise<StoredSession | undefined> {
+    return this.generation
+      .checked((generation) => this.client.get(this.keyOf(generation, sid)))
+      .then(
+        (stored) => sessionFrom(stored, this.serializer),
+        (error: unknown) =>
+          // JSON under flag 2 that does not parse is not a session: a miss, as garbage text is.
+          error instanceof MemwireError && error.code === ErrorCodes.CODEC
+            ? undefined
+            : this.whenUnavailable(error, undefined),
       );
-    } catch (error) {
-      this.whenUnavailable(error, undefined);
-    }
   }
 
-  private async refresh(sid: string, session: StoredSession): Promise<void> {
-    if (this.disableTouch) return;
-    const ttl = ttlOf(session, this.ttl);
-    if (ttl <= 0) return this.remove(sid);
+  private write(sid: string, session: StoredSession): Promise<void> {
+    let ttl: number;
+    let text: string;
     try {
-      // false when the item is gone (expired, evicted): express-session writes it again when it changes.
-      await this.generation.unchecked((generation) => this.client.touch(this.keyOf(generation, sid), ttl));
+      ttl = ttlOf(session, this.ttl);
+      if (ttl <= 0) return this.remove(sid);
+      text = this.serializer.stringify(session);
     } catch (error) {
-      this.whenUnavailable(error, undefined);
+      // A session that cannot be serialised (a cycle, a BigInt) is the caller's error, as a rejection.
+      return Promise.reject(error);
     }
+    return this.generation
+      .unchecked((generation) => this.client.set(this.keyOf(generation, sid), text, { ttl }))
+      .then(nothing, this.dropUnavailable);
+  }
+
+  private refresh(sid: string, session: StoredSession): Promise<void> {
+    if (this.disableTouch) return Promise.resolve();
+    let ttl: number;
+    try {
+      ttl = ttlOf(session, this.ttl);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (ttl <= 0) return this.remove(sid);
+    // false when the item is gone (expired, evicted): express-session writes it again when it changes.
+    return this.generation
+      .unchecked((generation) => this.client.touch(this.keyOf(generation, sid), ttl))
+      .then(nothing, this.dropUnavailable);
   }
 
   /** Checked: if the generation moved, the session is deleted under the new one too (a logout must hold). */
@@ -240,6 +250,9 @@ export class MemwireSessionStore extends SessionStoreBase {
     return fallback;
   }
 }
+
+/** A write's outcome once it is done: nothing (express-session reads no value from set or touch). */
+function nothing(): void {}
 
 function unsupported(method: 'all' | 'length' | 'ids'): Promise<never> {
   return Promise.reject(

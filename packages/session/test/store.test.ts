@@ -98,6 +98,14 @@ describe('get and set', () => {
     expect(await sessions.get('old')).toBeUndefined();
   });
 
+  test('rejects a session that cannot be serialised, and hands a callback the error', async () => {
+    const sessions = store();
+    const unserialisable = { ...sessionFor(60), count: 1n };
+    await expect(sessions.set('s1', unserialisable)).rejects.toBeInstanceOf(TypeError);
+    const error = await new Promise((resolve) => sessions.set('s1', unserialisable, resolve));
+    expect(error).toBeInstanceOf(TypeError);
+  });
+
   test('uses the serializer both ways', async () => {
     const serializer = {
       stringify: (session: object) => Buffer.from(JSON.stringify(session)).toString('base64'),
@@ -268,6 +276,27 @@ describe('clear', () => {
     await sessions.set('s1', sessionFor(60));
     await sessions.client.delete(`${sessions.keyPrefix}generation`);
     expect(await sessions.get('s1')).toBeUndefined();
+  });
+  test('reads after a lost counter share one new counter (one add, however many read at once)', async () => {
+    const sessions = store();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => sessions.set(`s${i}`, sessionFor(60))));
+    await sessions.client.delete(`${sessions.keyPrefix}generation`);
+    const add = sessions.client.add.bind(sessions.client);
+    let counterAdds = 0;
+    sessions.client.add = ((key: string, ...rest: [string]) => {
+      if (key.endsWith('generation')) counterAdds += 1;
+      return add(key, ...rest);
+    }) as typeof add;
+    const read = await Promise.all(Array.from({ length: 20 }, (_, i) => sessions.get(`s${i}`)));
+    expect(read).toEqual(Array.from({ length: 20 }, () => undefined));
+    expect(counterAdds).toBe(1);
+  });
+
+  test('a counter that holds something else counts as unmoved: sessions still read', async () => {
+    const sessions = store();
+    await sessions.set('s1', sessionFor(60, { user: 'ada' }));
+    await sessions.client.set(`${sessions.keyPrefix}generation`, 'not a counter');
+    expect(await sessions.get('s1')).toMatchObject({ user: 'ada' });
   });
 });
 
