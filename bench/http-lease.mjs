@@ -13,9 +13,17 @@
 // one per command written, whatever the protocol) and memcached's own `stats` deltas, and times every
 // request from `begin` to its response (served, or the origin's answer). The two paths alternate
 // round by round, so a drift in the machine's load hits both alike.
-import { tracingChannel } from 'node:diagnostics_channel';
 import { createClient, rawCodec } from '@memwire/core';
-import { exitOnSignal, log, parseFlags, runMeta, sleep, startMemcached, stopAllMemcached } from './lib.mjs';
+import { exitOnSignal, parseFlags, runMeta, sleep, startMemcached, stopAllMemcached } from './lib.mjs';
+import {
+  alternatingRounds,
+  COMMAND_STATS,
+  commandCounter,
+  latencySummary,
+  meanOf,
+  meansByName,
+  serverCounts,
+} from './misses.mjs';
 
 const USAGE = `usage: node bench/http-lease.mjs [options]
 
@@ -39,46 +47,10 @@ const PATHS = [
   { name: 'meta (protocol auto)', protocol: 'auto' },
   { name: 'classic', protocol: 'classic' },
 ];
-/** memcached's counters that each count a command of the kinds the cache sends. */
-const STATS = ['cmd_get', 'cmd_set', 'cmd_touch', 'delete_hits', 'delete_misses', 'incr_hits', 'incr_misses'];
 const BODY = Buffer.from('x'.repeat(2048));
 const HEAD = { status: 200, headers: { 'cache-control': 'max-age=60', 'content-type': 'text/plain' } };
 
 exitOnSignal();
-
-/**
- * Counts the commands every memwire client in this process writes, by name; not a meta command
- * refused by a classic client (`ERR_MEMWIRE_UNSUPPORTED`), which writes nothing.
- */
-function commandCounter() {
-  const counts = new Map();
-  const ignore = () => {};
-  tracingChannel('memwire:command').subscribe({
-    start: ignore,
-    end: ignore,
-    asyncStart: ignore,
-    asyncEnd: (trace) => {
-      if (trace.error?.code === 'ERR_MEMWIRE_UNSUPPORTED') return;
-      counts.set(trace.command, (counts.get(trace.command) ?? 0) + 1);
-    },
-    error: ignore,
-  });
-  return {
-    take() {
-      const taken = Object.fromEntries(counts);
-      counts.clear();
-      return taken;
-    },
-  };
-}
-
-async function serverCounts(admin) {
-  const [stats] = [...(await admin.stats()).values()];
-  return Object.fromEntries(STATS.map((name) => [name, Number(stats[name] ?? 0)]));
-}
-
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /** One request through the engine, as an adapter runs it; the origin is a timer. */
 async function request(cache, url, origin) {
@@ -135,28 +107,19 @@ async function round(caches, index, counter, admin) {
   await Promise.all(caches.map(({ cache }) => cache.settled()));
   const commands = counter.take();
   const after = await serverCounts(admin);
-  const server = Object.fromEntries(STATS.map((name) => [name, after[name] - before[name]]));
+  const server = Object.fromEntries(COMMAND_STATS.map((name) => [name, after[name] - before[name]]));
   return { latencies, originCalls, commands, server, statuses };
 }
 
 function summarize(results) {
-  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const mean = (pick) => results.reduce((total, r) => total + pick(r), 0) / results.length;
-  const names = (pick) => [...new Set(results.flatMap((r) => Object.keys(pick(r))))].sort();
+  const mean = (pick) => meanOf(results, pick);
   return {
     originCallsPerMiss: mean((r) => r.originCalls),
     commandsPerMiss: mean((r) => Object.values(r.commands).reduce((a, b) => a + b, 0)),
-    commandsByName: Object.fromEntries(
-      names((r) => r.commands).map((name) => [name, mean((r) => r.commands[name] ?? 0)]),
-    ),
-    serverPerMiss: Object.fromEntries(STATS.map((name) => [name, mean((r) => r.server[name])])),
-    statuses: Object.fromEntries(
-      names((r) => r.statuses).map((name) => [name, mean((r) => r.statuses[name] ?? 0)]),
-    ),
-    p50: percentile(latencies, 50),
-    p90: percentile(latencies, 90),
-    p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1],
+    commandsByName: meansByName(results, (r) => r.commands),
+    serverPerMiss: meansByName(results, (r) => r.server),
+    statuses: meansByName(results, (r) => r.statuses),
+    ...latencySummary(results),
   };
 }
 
@@ -165,17 +128,13 @@ async function main() {
   const server = await startMemcached();
   const admin = createClient({ env: {}, servers: server.address });
   const counter = commandCounter();
-  const results = new Map(PATHS.map((path) => [path.name, []]));
+  let results;
   const caches = new Map();
   try {
     for (const path of PATHS) caches.set(path.name, await cachesOf(HttpCache, server.address, path));
-    for (let i = 0; i < rounds; i++) {
-      // Alternate which path goes first, so neither always follows the other's leftovers.
-      for (const path of i % 2 === 0 ? PATHS : [...PATHS].reverse()) {
-        results.get(path.name).push(await round(caches.get(path.name), i, counter, admin));
-      }
-      log(`round ${i + 1}/${rounds}`);
-    }
+    results = await alternatingRounds(PATHS, rounds, (path, i) =>
+      round(caches.get(path.name), i, counter, admin),
+    );
   } finally {
     await Promise.all([...caches.values()].flat().map(({ client }) => client.close()));
     await admin.close();

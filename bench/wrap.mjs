@@ -11,9 +11,17 @@
 // diagnostics channel: one per command written, whatever the protocol) and memcached's own `stats`
 // deltas, and times every caller from its call to its answer. The two paths alternate round by round,
 // so a drift in the machine's load hits both alike.
-import { tracingChannel } from 'node:diagnostics_channel';
 import { createClient } from '@memwire/core';
-import { exitOnSignal, log, parseFlags, runMeta, sleep, startMemcached, stopAllMemcached } from './lib.mjs';
+import { exitOnSignal, parseFlags, runMeta, sleep, startMemcached, stopAllMemcached } from './lib.mjs';
+import {
+  alternatingRounds,
+  COMMAND_STATS,
+  commandCounter,
+  latencySummary,
+  meanOf,
+  meansByName,
+  serverCounts,
+} from './misses.mjs';
 
 const USAGE = `usage: node bench/wrap.mjs [options]
 
@@ -35,45 +43,8 @@ const PATHS = [
   { name: 'lease (meta: mg … N)', protocol: 'auto' },
   { name: 'add-lock + polling (classic)', protocol: 'classic' },
 ];
-/** memcached's counters that each count a command of the kinds wrap sends. */
-const STATS = ['cmd_get', 'cmd_set', 'cmd_touch', 'delete_hits', 'delete_misses', 'incr_hits', 'incr_misses'];
 
 exitOnSignal();
-
-/**
- * Counts the commands every memwire client in this process writes, by name; not a meta command
- * refused by a classic client (`ERR_MEMWIRE_UNSUPPORTED`), which writes nothing.
- */
-function commandCounter() {
-  const counts = new Map();
-  const ignore = () => {};
-  const subscriber = {
-    start: ignore,
-    end: ignore,
-    asyncStart: ignore,
-    asyncEnd: (trace) => {
-      if (trace.error?.code === 'ERR_MEMWIRE_UNSUPPORTED') return;
-      counts.set(trace.command, (counts.get(trace.command) ?? 0) + 1);
-    },
-    error: ignore,
-  };
-  tracingChannel('memwire:command').subscribe(subscriber);
-  return {
-    take() {
-      const taken = Object.fromEntries(counts);
-      counts.clear();
-      return taken;
-    },
-  };
-}
-
-async function serverCounts(admin) {
-  const [stats] = [...(await admin.stats()).values()];
-  return Object.fromEntries(STATS.map((name) => [name, Number(stats[name] ?? 0)]));
-}
-
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 /**
  * `clients` caches on one namespace, as long-lived processes hold them: connected, the server's
@@ -107,23 +78,18 @@ async function round(caches, index, counter, admin) {
   );
   const commands = counter.take();
   const after = await serverCounts(admin);
-  const server = Object.fromEntries(STATS.map((name) => [name, after[name] - before[name]]));
+  const server = Object.fromEntries(COMMAND_STATS.map((name) => [name, after[name] - before[name]]));
   return { latencies, computations, commands, server };
 }
 
 function summarize(results) {
-  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const sum = (pick) => results.reduce((total, r) => total + pick(r), 0) / results.length;
-  const commandNames = [...new Set(results.flatMap((r) => Object.keys(r.commands)))].sort();
+  const sum = (pick) => meanOf(results, pick);
   return {
     computationsPerRound: sum((r) => r.computations),
     commandsPerRound: sum((r) => Object.values(r.commands).reduce((a, b) => a + b, 0)),
-    commandsByName: Object.fromEntries(commandNames.map((name) => [name, sum((r) => r.commands[name] ?? 0)])),
-    serverPerRound: Object.fromEntries(STATS.map((name) => [name, sum((r) => r.server[name])])),
-    p50: percentile(latencies, 50),
-    p90: percentile(latencies, 90),
-    p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1],
+    commandsByName: meansByName(results, (r) => r.commands),
+    serverPerRound: meansByName(results, (r) => r.server),
+    ...latencySummary(results),
   };
 }
 
@@ -132,17 +98,13 @@ async function main() {
   const server = await startMemcached();
   const admin = createClient({ env: {}, servers: server.address });
   const counter = commandCounter();
-  const results = new Map(PATHS.map((path) => [path.name, []]));
+  let results;
   const caches = new Map();
   try {
     for (const path of PATHS) caches.set(path.name, await cachesOf(createMemwireCache, server.address, path));
-    for (let i = 0; i < rounds; i++) {
-      // Alternate which path goes first, so neither always follows the other's leftovers.
-      for (const path of i % 2 === 0 ? PATHS : [...PATHS].reverse()) {
-        results.get(path.name).push(await round(caches.get(path.name), i, counter, admin));
-      }
-      log(`round ${i + 1}/${rounds}`);
-    }
+    results = await alternatingRounds(PATHS, rounds, (path, i) =>
+      round(caches.get(path.name), i, counter, admin),
+    );
   } finally {
     await Promise.all([...caches.values()].flat().map((cache) => cache.disconnect()));
     await admin.close();
