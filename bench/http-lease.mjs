@@ -17,12 +17,12 @@ import { createClient, rawCodec } from '@memwire/core';
 import { exitOnSignal, parseFlags, runMeta, sleep, startMemcached, stopAllMemcached } from './lib.mjs';
 import {
   alternatingRounds,
-  COMMAND_STATS,
   commandCounter,
   latencySummary,
   meanOf,
   meansByName,
   serverCounts,
+  serverDelta,
 } from './misses.mjs';
 
 const USAGE = `usage: node bench/http-lease.mjs [options]
@@ -106,8 +106,7 @@ async function round(caches, index, counter, admin) {
   );
   await Promise.all(caches.map(({ cache }) => cache.settled()));
   const commands = counter.take();
-  const after = await serverCounts(admin);
-  const server = Object.fromEntries(COMMAND_STATS.map((name) => [name, after[name] - before[name]]));
+  const server = await serverDelta(admin, before);
   return { latencies, originCalls, commands, server, statuses };
 }
 

@@ -47,6 +47,12 @@ export async function serverCounts(admin) {
   return Object.fromEntries(COMMAND_STATS.map((name) => [name, Number(stats[name] ?? 0)]));
 }
 
+/** memcached's COMMAND_STATS since `before` (a serverCounts answer). */
+export async function serverDelta(admin, before) {
+  const after = await serverCounts(admin);
+  return Object.fromEntries(COMMAND_STATS.map((name) => [name, after[name] - before[name]]));
+}
+
 /**
  * `rounds` rounds of every path, alternating which goes first so neither always follows the
  * other's leftovers; `runOne(path, i)` gives one round's result. A Map of path name → results.

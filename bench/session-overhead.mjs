@@ -7,6 +7,7 @@
 // A benchmark, not a test: nothing here asserts on speed. It measures the build in packages/session/dist.
 import { createRequire } from 'node:module';
 import { promisify } from './lib.mjs';
+import { sessionOf } from './session-payload.mjs';
 
 const OPS = 200_000;
 const ROUNDS = 4;
@@ -35,25 +36,13 @@ function instantClient() {
   };
 }
 
-/** The same session as bench/session.mjs's. */
-const sessionOf = (i) => ({
-  cookie: new session.Cookie({ maxAge: 3_600_000, httpOnly: true, sameSite: 'lax' }),
-  user: { id: i, name: `user ${i}`, roles: ['reader', 'writer'] },
-  csrf: 'c8a4e2f0b1d94f6e8a7c3b2d1e0f9a8b',
-  cart: [
-    { sku: 'A-100', qty: 1 },
-    { sku: 'B-220', qty: 3 },
-  ],
-  visits: 1,
-});
-
 const store = new MemwireSessionStore({ client: instantClient() });
 const get = promisify(store.get.bind(store));
 const set = promisify(store.set.bind(store));
 const floor = instantClient();
 for (let i = 0; i < SESSIONS; i++) {
-  await set(`sid-${i}`, sessionOf(i));
-  await floor.set(`floor:sid-${i}`, JSON.stringify(sessionOf(i)));
+  await set(`sid-${i}`, sessionOf(i, session));
+  await floor.set(`floor:sid-${i}`, JSON.stringify(sessionOf(i, session)));
 }
 const ops = {
   '@memwire/session (callback API, as express-session calls it)': async (n) => {

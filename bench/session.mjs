@@ -22,6 +22,7 @@ import {
   startMemcached,
   timingFlags,
 } from './lib.mjs';
+import { sessionOf } from './session-payload.mjs';
 
 const USAGE = `usage: node bench/session.mjs [options]
 
@@ -47,20 +48,6 @@ if (CHILD_STORE !== undefined) await child(CHILD_STORE);
 else await main();
 
 // ---- a store (child process) ----------------------------------------------------------------------
-
-/** A logged-in user's session, as express-session hands it to a store: a Cookie and ~250 bytes of data. */
-function sessionOf(i, session) {
-  return {
-    cookie: new session.Cookie({ maxAge: 3_600_000, httpOnly: true, sameSite: 'lax' }),
-    user: { id: i, name: `user ${i}`, roles: ['reader', 'writer'] },
-    csrf: 'c8a4e2f0b1d94f6e8a7c3b2d1e0f9a8b',
-    cart: [
-      { sku: 'A-100', qty: 1 },
-      { sku: 'B-220', qty: 3 },
-    ],
-    visits: 1,
-  };
-}
 
 const sidOf = (n) => `sid-${(n * 7919) % SESSIONS}`;
 

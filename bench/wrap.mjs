@@ -15,12 +15,12 @@ import { createClient } from '@memwire/core';
 import { exitOnSignal, parseFlags, runMeta, sleep, startMemcached, stopAllMemcached } from './lib.mjs';
 import {
   alternatingRounds,
-  COMMAND_STATS,
   commandCounter,
   latencySummary,
   meanOf,
   meansByName,
   serverCounts,
+  serverDelta,
 } from './misses.mjs';
 
 const USAGE = `usage: node bench/wrap.mjs [options]
@@ -77,8 +77,7 @@ async function round(caches, index, counter, admin) {
     }),
   );
   const commands = counter.take();
-  const after = await serverCounts(admin);
-  const server = Object.fromEntries(COMMAND_STATS.map((name) => [name, after[name] - before[name]]));
+  const server = await serverDelta(admin, before);
   return { latencies, computations, commands, server };
 }
 
