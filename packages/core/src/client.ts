@@ -816,7 +816,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       }
       const sink = new ManySink<Out>(this.codec, renamed ? wireToCaller(wires, callers) : undefined);
       sink.expect(wires.length);
-      for (const wire of wires) pool.forKey(wire).retrieve('get', wire, sink);
+      // Each connection's share handed over at once: one room check, not one per key.
+      for (const [connection, share] of pool.byConnection(wires)) connection.retrieveMany('get', share, sink);
       perServer.push({ keys: callers, promise: sink.promise });
     }
     return perServer;

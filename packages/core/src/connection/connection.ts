@@ -131,6 +131,33 @@ export class Connection implements ReplySink {
   }
 
   /**
+   * Asks for all of `keys` (one sink, registered once per key) in this tick's coalesced line, or for
+   * none of them when they would not all fit under maxPendingCommands: a refused getMany sends nothing.
+   */
+  retrieveMany(verb: RetrievalVerb, keys: readonly string[], sink: GetSink): void {
+    const { get, gets } = this.openGets;
+    if (this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0) + keys.length - 1)) {
+      sink.fail(this.queueFull());
+      return;
+    }
+    const max = this.settings.maxKeysPerGet;
+    let batch = this.openGets[verb];
+    for (const key of keys) {
+      if (batch === undefined) {
+        batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
+        this.openGets[verb] = batch;
+        this.scheduleFlush();
+      }
+      batch.add(key, sink);
+      if (batch.size >= max) {
+        this.openGets[verb] = undefined;
+        this.enqueue(batch);
+        batch = undefined;
+      }
+    }
+  }
+
+  /**
    * Sends `quit` after everything already issued and resolves once the socket is closed. With
    * `permanent`, later commands fail with ClientClosedError; otherwise the next command reconnects.
    */

@@ -72,6 +72,20 @@ export class ServerPool {
     return connections[(hash >>> 0) % connections.length]!;
   }
 
+  /** `keys` (as sent) grouped by their connection ({@link ServerPool.forKey}), each group in order. */
+  byConnection(keys: readonly string[]): Map<Connection, readonly string[]> {
+    const connections = this.connections;
+    if (connections.length === 1) return new Map([[connections[0]!, keys]]);
+    const groups = new Map<Connection, string[]>();
+    for (const key of keys) {
+      const connection = this.forKey(key);
+      const group = groups.get(connection);
+      if (group === undefined) groups.set(connection, [key]);
+      else group.push(key);
+    }
+    return groups;
+  }
+
   /** The connection for commands about the whole server (stats, version, flush_all). */
   get primary(): Connection {
     return this.connections[0]!;

@@ -44,6 +44,14 @@ const PREALLOCATE_LIMIT = 64 * 1024;
 const MAX_CAS = 2n ** 64n - 1n;
 const MAX_CAS_DIGITS = 20;
 
+// Buffer#latin1Slice is what toString('latin1', …) calls after resolving its encoding argument: Node
+// has it on every Buffer, undocumented; a runtime without it gets toString.
+const latin1: (buf: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as { latin1Slice?: unknown }).latin1Slice === 'function'
+    ? (buf, start, end) =>
+        (buf as Buffer & { latin1Slice(s: number, e: number): string }).latin1Slice(start, end)
+    : (buf, start, end) => buf.toString('latin1', start, end);
+
 const CR = 0x0d;
 const LF = 0x0a;
 const SPACE = 0x20;
@@ -133,30 +141,37 @@ export class ReplyParser {
     }
   }
 
-  /** Parses a VALUE header (after "VALUE ") and reads its data block if the chunk holds it. */
+  /**
+   * Parses a VALUE header (after "VALUE "): `<key> <flags> <bytes> [<cas>]`, in one pass over its
+   * bytes (a getMany's reply is mostly headers: a native indexOf per field costs more than the field),
+   * then reads its data block if the chunk holds it.
+   */
   private startValue(buf: Buffer, start: number, end: number, dataStart: number): number {
-    const keyEnd = buf.indexOf(SPACE, start);
-    if (keyEnd === -1 || keyEnd >= end || keyEnd === start) throw malformedHeader(buf, start, end);
-    const key = buf.toString('utf8', start, keyEnd);
-    let p = keyEnd + 1;
-    const flagsEnd = fieldEnd(buf, p, end);
-    const flags = parseDecimal(buf, p, flagsEnd);
-    p = flagsEnd + 1;
-    const bytesEnd = fieldEnd(buf, p, end);
-    const bytes = parseDecimal(buf, p, bytesEnd);
+    let p = start;
+    let high = 0;
+    while (p < end && buf[p] !== SPACE) high |= buf[p++]!;
+    if (p === start || p >= end) throw malformedHeader(buf, start, end);
+    // Keys are almost always ASCII, where latin1 and UTF-8 decode alike and latin1 is cheaper.
+    const key = high < 0x80 ? latin1(buf, start, p) : buf.toString('utf8', start, p);
+    const flagsStart = ++p;
+    let flags = 0;
+    for (let d = digitAt(buf, p, end); d >= 0; d = digitAt(buf, ++p, end)) flags = flags * 10 + d;
+    if (p === flagsStart || p >= end || buf[p] !== SPACE || flags > 0xffffffff)
+      throw malformedHeader(buf, start, end);
+    const bytesStart = ++p;
+    let bytes = 0;
+    for (let d = digitAt(buf, p, end); d >= 0; d = digitAt(buf, ++p, end)) bytes = bytes * 10 + d;
+    if (p === bytesStart || (p < end && buf[p] !== SPACE)) throw malformedHeader(buf, start, end);
     let cas: string | undefined;
-    if (bytesEnd < end) {
-      p = bytesEnd + 1;
-      const casEnd = fieldEnd(buf, p, end);
-      if (casEnd !== end) throw malformedHeader(buf, start, end);
+    if (p < end) {
+      const casStart = ++p;
+      while (digitAt(buf, p, end) >= 0) p++;
       // cas values can exceed 2^53: validate the digits and the 64-bit range, keep the text.
-      if (casEnd - p > MAX_CAS_DIGITS || Number.isNaN(parseDecimal(buf, p, casEnd)))
+      if (p !== end || p === casStart || p - casStart > MAX_CAS_DIGITS)
         throw malformedHeader(buf, start, end);
-      cas = buf.toString('latin1', p, casEnd);
+      cas = latin1(buf, casStart, end);
       if (BigInt(cas) > MAX_CAS) throw malformedHeader(buf, start, end);
     }
-    if (Number.isNaN(flags) || Number.isNaN(bytes) || flags > 0xffffffff)
-      throw malformedHeader(buf, start, end);
     return this.readBlock(buf, dataStart, bytes, undefined, key, flags, cas);
   }
 
@@ -252,6 +267,13 @@ function hasPrefix(buf: Buffer, pos: number, end: number, prefix: readonly numbe
 function fieldEnd(buf: Buffer, start: number, end: number): number {
   const space = buf.indexOf(SPACE, start);
   return space === -1 || space > end ? end : space;
+}
+
+/** The decimal digit at `i` (before `end`), or -1. */
+function digitAt(buf: Buffer, i: number, end: number): number {
+  if (i >= end) return -1;
+  const d = buf[i]! - 0x30;
+  return d >= 0 && d <= 9 ? d : -1;
 }
 
 /** Decimal digits to a number; NaN for an empty field or a non-digit. */

@@ -106,6 +106,22 @@ describe('a server that stops reading', () => {
     expect(again).toEqual(Array(10).fill('here'));
   });
 
+  test('a getMany that would not fit under maxPendingCommands is refused whole: none of its keys is sent', async () => {
+    const client = newClient({ servers: server.address, poolSize: 1, maxPendingCommands: 10 });
+    const observer = newClient({ servers: server.address });
+    const keys = Array.from({ length: 11 }, () => uniqueKey('whole'));
+    for (const key of keys) await client.set(key, 'here');
+    const asked = async (): Promise<number> => Number((await observer.stats()).get(server.address)!.cmd_get);
+    const before = await asked();
+    const error = await client.getMany(keys).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect((error as QueueFullError).code).toBe(ErrorCodes.QUEUE_FULL);
+    expect(await asked()).toBe(before);
+    // Ten keys are exactly what the queue holds: that getMany is sent, all of it.
+    expect((await client.getMany(keys.slice(1))).size).toBe(10);
+    expect(await asked()).toBe(before + 10);
+  });
+
   test('while the socket is full, commands wait unwritten: one aborted meanwhile never reaches the server', async () => {
     const client = newClient({ servers: server.address, poolSize: 1, commandTimeout: 20_000 });
     await client.version();
