@@ -431,7 +431,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
    */
   getMany<T = Out>(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, T>>;
   getMany(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, Out>> {
-    const list = [...keys];
+    // An array is read only before this returns (every key is checked and handed over at once).
+    const list = Array.isArray(keys) ? (keys as readonly string[]) : [...keys];
     return this.run('getMany', list.length, options, async () => {
       const perServer = this.fetchPerServer(list);
       const missOnError = options?.onServerError === 'miss';
@@ -783,32 +784,24 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   private fetchPerServer(
     keys: readonly string[],
     reportDown = false,
-  ): { keys: string[]; promise: Promise<Map<string, Out>> }[] {
-    // Arrays rather than a Map per server, and a wire → caller map only when a prefix renames keys:
-    // a getMany's cost is per key, and most calls go to one server with keys as given. A key asked
-    // twice is asked twice of the connection, which sends it once (RetrievalCommand) and reports it
-    // to the sink once per registration.
-    const byPool = new Map<ServerPool, { wires: string[]; callers: string[] }>();
+  ): { keys: readonly string[]; promise: Promise<Map<string, Out>> }[] {
+    // Arrays rather than Maps, and a wire → caller map only when a prefix renames keys: a getMany's
+    // cost is per key, and most calls go to one server with keys as given. A key asked twice is asked
+    // twice of the connection, which sends it once (RetrievalCommand) and reports it to the sink once
+    // per registration.
+    if (keys.length === 0) return [];
+    const wires = new Array<string>(keys.length);
     let renamed = false;
-    let lastPool: ServerPool | undefined;
-    let group: { wires: string[]; callers: string[] } | undefined;
-    for (const key of keys) {
-      const wire = this.wireKey(key);
-      if (wire !== key) renamed = true;
-      const pool = this.topology.route(wire);
-      if (pool !== lastPool) {
-        lastPool = pool;
-        group = byPool.get(pool);
-        if (group === undefined) {
-          group = { wires: [], callers: [] };
-          byPool.set(pool, group);
-        }
-      }
-      group!.wires.push(wire);
-      group!.callers.push(key);
+    for (let i = 0; i < keys.length; i++) {
+      const wire = this.wireKey(keys[i]!);
+      if (wire !== keys[i]) renamed = true;
+      wires[i] = wire;
     }
-    const perServer: { keys: string[]; promise: Promise<Map<string, Out>> }[] = [];
-    for (const [pool, { wires, callers }] of byPool) {
+    const sole = this.topology.sole;
+    const groups: Iterable<[ServerPool, { wires: readonly string[]; callers: readonly string[] }]> =
+      sole === undefined ? groupByPool(this.topology, wires, keys) : [[sole, { wires, callers: keys }]];
+    const perServer: { keys: readonly string[]; promise: Promise<Map<string, Out>> }[] = [];
+    for (const [pool, { wires, callers }] of groups) {
       if (this.missesWhileDown(pool)) {
         const promise = reportDown ? Promise.reject(pool.health.downError()) : Promise.resolve(new Map());
         perServer.push({ keys: callers, promise });
@@ -1040,6 +1033,31 @@ export function createClient<In = Value, Out = In>(options?: ClientOptions<In, O
 }
 
 /** wire key → the caller's key, for a sink whose keys a prefix renamed. */
+/** `wires` (and the caller's keys they stand for, index for index) grouped by server. */
+function groupByPool(
+  topology: Topology,
+  wires: readonly string[],
+  callers: readonly string[],
+): Map<ServerPool, { wires: string[]; callers: string[] }> {
+  const byPool = new Map<ServerPool, { wires: string[]; callers: string[] }>();
+  let lastPool: ServerPool | undefined;
+  let group: { wires: string[]; callers: string[] } | undefined;
+  for (let i = 0; i < wires.length; i++) {
+    const pool = topology.route(wires[i]!);
+    if (pool !== lastPool) {
+      lastPool = pool;
+      group = byPool.get(pool);
+      if (group === undefined) {
+        group = { wires: [], callers: [] };
+        byPool.set(pool, group);
+      }
+    }
+    group!.wires.push(wires[i]!);
+    group!.callers.push(callers[i]!);
+  }
+  return byPool;
+}
+
 function wireToCaller(wires: readonly string[], callers: readonly string[]): Map<string, string> {
   const map = new Map<string, string>();
   for (let i = 0; i < wires.length; i++) map.set(wires[i]!, callers[i]!);

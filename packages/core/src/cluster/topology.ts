@@ -38,6 +38,11 @@ export class Topology {
     this.rebuild();
   }
 
+  /** The one live server pool, when there is only one: every key goes there. */
+  get sole(): ServerPool | undefined {
+    return this.live.length === 1 ? this.live[0] : undefined;
+  }
+
   /** The server pool for a key as sent. */
   route(key: string): ServerPool {
     const live = this.live;

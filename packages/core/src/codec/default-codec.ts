@@ -68,12 +68,13 @@ function stringify(value: object | null): string {
 function decode(data: Buffer, flags: number): Value {
   switch (flags) {
     case DefaultFlags.STRING:
-      return data.toString('utf8');
+      // toString() without arguments is UTF-8 without the encoding lookup of toString('utf8').
+      return data.toString();
     case DefaultFlags.BYTES:
       return ownBytes(data);
     case DefaultFlags.JSON:
       try {
-        return JSON.parse(data.toString('utf8')) as Value;
+        return JSON.parse(data.toString()) as Value;
       } catch (cause) {
         throw new CodecError('stored JSON value could not be parsed', { cause });
       }

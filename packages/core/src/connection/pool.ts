@@ -66,24 +66,20 @@ export class ServerPool {
   forKey(key: string): Connection {
     const connections = this.connections;
     if (connections.length === 1) return connections[0]!;
-    // FNV-1a over UTF-16 code units: only needs to spread keys, not to match any other client.
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-    return connections[(hash >>> 0) % connections.length]!;
+    return connections[connectionIndex(key, connections.length)]!;
   }
 
   /** `keys` (as sent) grouped by their connection ({@link ServerPool.forKey}), each group in order. */
   byConnection(keys: readonly string[]): Map<Connection, readonly string[]> {
     const connections = this.connections;
     if (connections.length === 1) return new Map([[connections[0]!, keys]]);
-    const groups = new Map<Connection, string[]>();
-    for (const key of keys) {
-      const connection = this.forKey(key);
-      const group = groups.get(connection);
-      if (group === undefined) groups.set(connection, [key]);
-      else group.push(key);
-    }
-    return groups;
+    const groups: string[][] = connections.map(() => []);
+    for (const key of keys) groups[connectionIndex(key, connections.length)]!.push(key);
+    const byConnection = new Map<Connection, readonly string[]>();
+    groups.forEach((group, i) => {
+      if (group.length > 0) byConnection.set(connections[i]!, group);
+    });
+    return byConnection;
   }
 
   /** The connection for commands about the whole server (stats, version, flush_all). */
@@ -96,4 +92,11 @@ export class ServerPool {
     if (permanent) this.health.close();
     return Promise.all(this.connections.map((connection) => connection.end(permanent))).then(() => undefined);
   }
+}
+
+/** FNV-1a over UTF-16 code units: only needs to spread keys over `count` connections, not to match any other client. */
+function connectionIndex(key: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % count;
 }
