@@ -31,6 +31,9 @@ const USAGE = `usage: node bench/core.mjs [options]
   --quick                        short run (0.5 s per cell)
   --json                         machine-readable results on stdout (progress always goes to stderr)
   --duration=S --warmup=S        override the per-cell timings (seconds)
+  --rounds=N                     run every client N times, in alternating order, and report each
+                                 cell's median round (default 1; the recorded figures use 3: a
+                                 c=1 cell is bimodal and the machine's load drifts between clients)
   --clients=raw,memwire,...      run only these clients
                                  (raw, raw-batched, memwire, memjs, memcached, memcache-client)
   --help                         this text
@@ -38,10 +41,15 @@ const USAGE = `usage: node bench/core.mjs [options]
   MEMWIRE_BENCH_CORE=/path/index.js  benchmark that build instead of packages/core/dist
   MEMCACHED_BIN=/path/memcached      the memcached to start
 `;
-const flags = parseFlags(USAGE, ['quick', 'json', 'duration', 'warmup', 'clients']);
+const flags = parseFlags(USAGE, ['quick', 'json', 'duration', 'warmup', 'clients', 'rounds']);
 const TIMING = timingFlags(flags);
 const JSON_OUT = TIMING.json;
 const ONLY = flags.opt('clients')?.split(',').filter(Boolean);
+const ROUNDS = Number(flags.opt('rounds') ?? 1);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  log(`--rounds must be a whole number of at least 1, got ${flags.opt('rounds')}`);
+  process.exit(2);
+}
 
 const VALUE_SIZE = 100;
 const KEYSPACE = 1000;
@@ -156,6 +164,29 @@ async function runClient(name, port) {
   return result;
 }
 
+/**
+ * One client's rounds as one result: each cell is its median round by rate (the cell itself, so its
+ * figures stay those of one measurement), with every round's rate kept in `roundsOpsPerSec`.
+ */
+function medianRound(rounds) {
+  const last = rounds[rounds.length - 1];
+  const skipped = rounds.find((r) => r.skipped);
+  if (skipped) return skipped;
+  if (rounds.length === 1) return last;
+  const cells = {};
+  for (const cell of Object.keys(last.cells)) {
+    const all = rounds.map((r) => r.cells[cell]);
+    const failed = all.findIndex((c) => c === undefined || c.error);
+    if (failed !== -1) {
+      cells[cell] = all[failed] ?? { error: `missing in round ${failed + 1}` };
+      continue;
+    }
+    const sorted = [...all].sort((a, b) => a.opsPerSec - b.opsPerSec);
+    cells[cell] = { ...sorted[Math.floor(sorted.length / 2)], roundsOpsPerSec: all.map((c) => c.opsPerSec) };
+  }
+  return { ...last, cells };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Reporting
 
@@ -194,7 +225,7 @@ function markdown(meta, results, ratios) {
   out.push(`- CPU: ${meta.cpu} (${meta.cores} cores)`);
   out.push(`- memcached: ${meta.memcached} (-t 2 -m 256, loopback)`);
   out.push(
-    `- per cell: ${meta.warmupMs / 1000} s warm-up + ${meta.durationMs / 1000} s measured; ${VALUE_SIZE}-byte values, ${KEYSPACE} keys`,
+    `- per cell: ${meta.warmupMs / 1000} s warm-up + ${meta.durationMs / 1000} s measured; ${VALUE_SIZE}-byte values, ${KEYSPACE} keys${meta.rounds > 1 ? `; median of ${meta.rounds} rounds, clients in alternating order` : ''}`,
   );
   out.push('');
   const titles = {
@@ -268,15 +299,20 @@ async function main() {
   const { port } = server;
   log(`memcached pid ${server.pid} on 127.0.0.1:${port}`);
 
-  const results = [];
-  for (const name of clients) {
-    log(`${name}:`);
-    const r = await runClient(name, port);
-    if (r.skipped) r.skipped = r.skipped.split('\n')[0]; // e.g. drop a require stack
-    if (r.skipped) log(`  ${name}: SKIPPED: ${r.skipped}`);
-    results.push(r);
+  const runs = new Map(clients.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order, so no client always runs first (or last) in a round.
+    for (const name of round % 2 === 0 ? clients : [...clients].reverse()) {
+      log(ROUNDS === 1 ? `${name}:` : `${name} (round ${round + 1} of ${ROUNDS}):`);
+      const r = await runClient(name, port);
+      if (r.skipped) r.skipped = r.skipped.split('\n')[0]; // e.g. drop a require stack
+      if (r.skipped) log(`  ${name}: SKIPPED: ${r.skipped}`);
+      runs.get(name).push(r);
+    }
   }
   await server.stop();
+  meta.rounds = ROUNDS;
+  const results = clients.map((name) => medianRound(runs.get(name)));
 
   const ratios = computeRatios(results);
   if (JSON_OUT) {

@@ -26,7 +26,16 @@ export class RetrievalCommand implements Command {
   signal: AbortSignal | undefined = undefined;
   private encoded: Wire | undefined;
   private readonly keys: string[] = [];
-  private readonly sinks = new Map<string, GetSink | GetSink[]>();
+  /** The sink of `keys[i]`, index for index, or its callers' sinks when several asked for it. */
+  private readonly sinks: (GetSink | GetSink[])[] = [];
+  /** key → its index in `keys`, made at the second key: a line of one key (a get at low load) has none. */
+  private index: Map<string, number> | undefined;
+  /**
+   * Where the next VALUE's key is looked for first: memcached answers in the order asked, leaving out
+   * the misses, so a reply is matched by one pass over `keys`. -1 once a reply came out of that order
+   * (a proxy may gather a multi-get's parts as they come): then by `index`.
+   */
+  private next = 0;
 
   constructor(private readonly encode: (keys: readonly string[]) => Wire) {}
 
@@ -40,23 +49,41 @@ export class RetrievalCommand implements Command {
   }
 
   add(key: string, sink: GetSink): void {
-    const existing = this.sinks.get(key);
-    if (existing === undefined) {
-      this.sinks.set(key, sink);
-      this.keys.push(key);
-    } else if (Array.isArray(existing)) {
-      existing.push(sink);
-    } else {
-      this.sinks.set(key, [existing, sink]);
+    const keys = this.keys;
+    const slot = this.index !== undefined ? this.index.get(key) : keys[0] === key ? 0 : undefined;
+    if (slot === undefined) {
+      if (keys.length === 1) this.index = new Map([[keys[0]!, 0]]);
+      this.index?.set(key, keys.length);
+      keys.push(key);
+      this.sinks.push(sink);
+      return;
     }
+    const existing = this.sinks[slot]!;
+    if (Array.isArray(existing)) existing.push(sink);
+    else this.sinks[slot] = [existing, sink];
   }
 
   onValue(key: string, flags: number, data: Buffer, cas: string | undefined, server: string): void {
-    const sinks = this.sinks.get(key);
-    if (sinks === undefined)
+    const slot = this.slotOf(key);
+    if (slot === undefined)
       throw new ProtocolError(`VALUE for a key that was not asked for: ${key}`, { server });
+    const sinks = this.sinks[slot]!;
     if (Array.isArray(sinks)) for (const sink of sinks) sink.hit(key, flags, data, cas);
     else sinks.hit(key, flags, data, cas);
+  }
+
+  private slotOf(key: string): number | undefined {
+    const keys = this.keys;
+    if (this.next !== -1) {
+      let slot = this.next;
+      while (slot < keys.length && keys[slot] !== key) slot++;
+      if (slot < keys.length) {
+        this.next = slot + 1;
+        return slot;
+      }
+      this.next = -1;
+    }
+    return this.index !== undefined ? this.index.get(key) : keys[0] === key ? 0 : undefined;
   }
 
   onLine(line: string, server: string): boolean {
@@ -76,7 +103,7 @@ export class RetrievalCommand implements Command {
   }
 
   private forEachSink(fn: (sink: GetSink) => void): void {
-    for (const sinks of this.sinks.values()) {
+    for (const sinks of this.sinks) {
       if (Array.isArray(sinks)) for (const sink of sinks) fn(sink);
       else fn(sinks);
     }

@@ -133,3 +133,28 @@ describe('a reply that never ends', () => {
     expect(error.message).toMatch(/stats reply longer than 1048576 bytes/);
   });
 });
+
+describe('a multi-get answered out of the order asked', () => {
+  // memcached answers in the order asked (the client matches a reply by one pass over the keys), but a
+  // proxy may gather a multi-get's parts from several servers as they come.
+  test('every value still reaches its own key; a VALUE for a key not asked still fails the line', async () => {
+    fake = await startFakeServer(
+      answerLines((line) => {
+        if (line === 'get a b c d')
+          return 'VALUE c 0 2\r\nvc\r\nVALUE a 0 2\r\nva\r\nVALUE d 0 2\r\nvd\r\nEND\r\n';
+        if (line === 'get x y') return 'VALUE y 0 2\r\nvy\r\nVALUE z 0 2\r\nvz\r\nEND\r\n';
+        return undefined;
+      }),
+    );
+    const client = newClient({ servers: fake.address, poolSize: 1, commandTimeout: 3000 });
+    const hits = await client.getMany(['a', 'b', 'c', 'd']);
+    expect([...hits].sort()).toEqual([
+      ['a', 'va'],
+      ['c', 'vc'],
+      ['d', 'vd'],
+    ]);
+    const error = await client.getMany(['x', 'y']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).message).toMatch(/VALUE for a key that was not asked for: z/);
+  });
+});
