@@ -30,6 +30,7 @@ const USAGE = `usage: node bench/session.mjs [options]
   --quick             1 round of 0.5 s
   --json              results as JSON on stdout (progress on stderr)
   --duration=S --warmup=S --rounds=N --concurrency=N
+  --pool-size=N       the @memwire rows' (store and floor alike) poolSize; default: the core's
   --help              this text
 
   MEMCACHED_BIN=/path/memcached   the memcached to start
@@ -37,6 +38,13 @@ const USAGE = `usage: node bench/session.mjs [options]
 /** Sessions in play: each operation loads one at random and saves it back. */
 const SESSIONS = 10_000;
 const CHILD_STORE = process.env.MEMWIRE_BENCH_SESSION_STORE;
+/**
+ * --pool-size, for both @memwire rows: the floor must use the store's client settings to stay a floor.
+ * Unset: the core's default (2 connections to one server). connect-memcached keeps its own defaults.
+ */
+const POOL = process.env.MEMWIRE_BENCH_POOL_SIZE
+  ? { poolSize: Number(process.env.MEMWIRE_BENCH_POOL_SIZE) }
+  : {};
 
 const STORES = {
   '@memwire/session': openMemwire,
@@ -72,7 +80,7 @@ function storeWork(store, session) {
 
 async function openMemwire(address, session) {
   const { MemwireSessionStore } = await import('../packages/session/dist/index.mjs');
-  const store = new MemwireSessionStore({ env: {}, servers: address });
+  const store = new MemwireSessionStore({ env: {}, servers: address, ...POOL });
   return { ...storeWork(store, session), close: () => store.close() };
 }
 
@@ -89,7 +97,7 @@ async function openConnectMemcached(address, session) {
  */
 async function openFloor(address, session) {
   const { createClient } = await import('../packages/core/dist/index.mjs');
-  const client = createClient({ env: {}, servers: address });
+  const client = createClient({ env: {}, servers: address, ...POOL });
   return {
     fill: (i) => client.set(`floor:sid-${i}`, JSON.stringify(sessionOf(i, session)), { ttl: 3600 }),
     op: async (n) => {
@@ -124,13 +132,26 @@ async function child(name) {
 // ---- the run (parent process) --------------------------------------------------------------------
 
 async function main() {
-  const flags = parseFlags(USAGE, ['quick', 'json', 'duration', 'warmup', 'rounds', 'concurrency']);
+  const flags = parseFlags(USAGE, [
+    'quick',
+    'json',
+    'duration',
+    'warmup',
+    'rounds',
+    'concurrency',
+    'pool-size',
+  ]);
   const timing = timingFlags(flags);
   const rounds = Number(flags.opt('rounds') ?? (timing.quick ? 1 : 5));
   const concurrency = Number(flags.opt('concurrency') ?? 50);
   exitOnSignal();
   const server = await startMemcached();
-  const meta = runMeta(timing, { rounds, concurrency, sessions: SESSIONS });
+  const poolSize = flags.opt('pool-size');
+  if (poolSize !== undefined && !(Number.isInteger(Number(poolSize)) && Number(poolSize) > 0)) {
+    process.stderr.write(`--pool-size must be a whole number above 0, got ${poolSize}\n`);
+    process.exit(2);
+  }
+  const meta = runMeta(timing, { rounds, concurrency, sessions: SESSIONS, poolSize: poolSize ?? 'default' });
   const cells = Object.fromEntries(Object.keys(STORES).map((name) => [name, []]));
   const children = [];
   try {
@@ -142,6 +163,7 @@ async function main() {
           MEMWIRE_BENCH_SESSION_STORE: name,
           MEMWIRE_BENCH_SERVERS: server.address,
           MEMWIRE_BENCH_SERVER_PID: String(server.pid),
+          MEMWIRE_BENCH_POOL_SIZE: poolSize ?? '',
         },
       });
       children.push({ name, process: process_ });
