@@ -6,7 +6,7 @@ import { Topology } from './cluster/topology.js';
 import type { Codec, EncodedValue } from './codec/codec.js';
 import type { Value } from './codec/default-codec.js';
 import type { ClientOptions } from './config/options.js';
-import { defaultPoolSize, type ResolvedConfig, resolveConfig } from './config/resolve.js';
+import { type ResolvedConfig, resolveConfig } from './config/resolve.js';
 import { formatAddress, type ServerAddress } from './config/server-address.js';
 import {
   ArithmeticCommand,
@@ -714,9 +714,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   private applyCluster(cluster: ClusterConfig): void {
     if (this.closed || cluster.version === this.clusterVersion) return;
     const known = new Map(this.topology.pools.map((pool) => [pool.address, pool]));
-    const poolSize = this.config.poolSizeGiven ? this.config.poolSize : defaultPoolSize(cluster.nodes.length);
     const pools = cluster.nodes.map(
-      (node) => known.get(formatAddress(node)) ?? this.makePool(node, poolSize),
+      (node) => known.get(formatAddress(node)) ?? this.makePool(node, this.config.poolSize),
     );
     const kept = new Set(pools);
     this.topology = new Topology(pools, this.config.distribution, this.config.failover, this.config.hash);

@@ -20,13 +20,14 @@ export const DEFAULT_OPTIONS = {
   maxRetryDelay: 5000,
   distribution: 'ketama' as Distribution,
   maxKeysPerGet: 100,
-  poolSize: 2,
   /**
-   * poolSize's default with several servers: each server is a pipeline already, and a tick's commands
-   * split over fewer sockets travel in bigger writes (bench/README.md "Cluster": 1.3–1.7× the
-   * throughput over three servers, and half the servers' CPU per operation).
+   * One connection per server, as libmemcached, pylibmc and the Node peers keep: a tick's commands for
+   * a server then leave in one write, which on loopback costs 25–30% less client CPU per command than
+   * two connections, and is as fast or faster at every concurrency but gets at c=50 (bench/README.md
+   * "How the default poolSize was chosen", 2026-12-07). Half the sockets, too, where a hosted plan
+   * limits connections.
    */
-  poolSizeOfSeveral: 1,
+  poolSize: 1,
   keepAlive: true,
   protocol: 'auto' as Protocol,
   autoDiscoveryInterval: 60_000,

@@ -43,8 +43,6 @@ export interface ResolvedConfig<In, Out> {
   hash: KeyHash;
   maxKeysPerGet: number;
   poolSize: number;
-  /** poolSize was given: discovered nodes use it too, rather than a default by their number. */
-  poolSizeGiven: boolean;
   keepAlive: boolean;
   proxy: 'twemproxy' | undefined;
   protocol: Protocol;
@@ -180,8 +178,7 @@ export function resolveConfig<In, Out>(options: ClientOptions<In, Out> = {}): Re
       options.proxy === 'twemproxy'
         ? 1
         : checkNumber('maxKeysPerGet', options.maxKeysPerGet ?? DEFAULT_OPTIONS.maxKeysPerGet, 1),
-    poolSize: checkPoolSize(options.poolSize ?? defaultPoolSize(resolvedServers.length)),
-    poolSizeGiven: options.poolSize !== undefined,
+    poolSize: checkPoolSize(options.poolSize ?? DEFAULT_OPTIONS.poolSize),
     keepAlive: options.keepAlive ?? DEFAULT_OPTIONS.keepAlive,
     proxy: checkProxy(options.proxy),
     protocol: checkProtocol(options.protocol ?? DEFAULT_OPTIONS.protocol, options.proxy),
@@ -332,11 +329,6 @@ function checkFailover(value: Failover): Failover {
     throw new ConfigError(`options.failover must be 'miss' or 'rehash', got ${String(value)}`);
   }
   return value;
-}
-
-/** Connections per server when the option is not given: two for one server, one each for several. */
-export function defaultPoolSize(servers: number): number {
-  return servers === 1 ? DEFAULT_OPTIONS.poolSize : DEFAULT_OPTIONS.poolSizeOfSeveral;
 }
 
 function checkPoolSize(value: number): number {

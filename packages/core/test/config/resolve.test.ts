@@ -440,13 +440,9 @@ describe('reply and queue bounds', () => {
 describe('poolSize', () => {
   const resolve = (options: ClientOptions) => resolveConfig({ env: false, ...options });
 
-  test('two connections for one server, one each for several, unless given', () => {
-    expect(resolve({ servers: 'a:11211' }).poolSize).toBe(2);
+  test('one connection per server, however many servers, unless given', () => {
+    expect(resolve({ servers: 'a:11211' }).poolSize).toBe(1);
     expect(resolve({ servers: 'a:11211,b:11211,c:11211' }).poolSize).toBe(1);
-    expect(resolve({ servers: 'a:11211,b:11211', poolSize: 2 })).toMatchObject({
-      poolSize: 2,
-      poolSizeGiven: true,
-    });
-    expect(resolve({ servers: 'a:11211' }).poolSizeGiven).toBe(false);
+    expect(resolve({ servers: 'a:11211', poolSize: 2 }).poolSize).toBe(2);
   });
 });
