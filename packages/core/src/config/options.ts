@@ -137,11 +137,10 @@ export interface ClientOptions<In = unknown, Out = In> {
   /** Most keys per coalesced `get` line (proxies limit line length). @default 100 */
   maxKeysPerGet?: number | undefined;
   /**
-   * Connections per server. A key always travels on the same one, so commands on one key keep their
-   * order; with one server, two pipelines let the client and memcached's worker threads work at once;
-   * with several, each server is a pipeline already, and one connection each sends a tick's commands
-   * in bigger writes. Use 1 for services that count connections tightly.
-   * @default 2 with one server, 1 with several
+   * Connections per server, 1 to 64. A key always travels on the same one, so commands on one key keep
+   * their order. One sends a tick's commands for a server in one write, the least client CPU per
+   * command; two let two of memcached's worker threads serve gets from one busy server at once.
+   * @default 1
    */
   poolSize?: number | undefined;
   /**

@@ -50,6 +50,11 @@ export class PendingCommands {
     return this.units + extra >= this.settings.maxPendingCommands;
   }
 
+  /** Units written and held (a get line counting one per key): what this connection has in flight. */
+  get load(): number {
+    return this.units;
+  }
+
   /** Nothing written or held. */
   get isEmpty(): boolean {
     return this.written.length === 0 && this.held.length === 0;

@@ -23,11 +23,10 @@ export interface PoolEvents {
 }
 
 /**
- * The connections to one server, and that server's health. A key always uses the same connection
- * (chosen by a cheap hash), so commands on one key keep their order, while commands on different
- * keys travel on different connections: memcached serves each connection on one of its worker
- * threads, and two pipelines in flight keep both the client and the server busy where one would make
- * them take turns.
+ * The connections to one server (one by default; ClientOptions.poolSize), and that server's health. A
+ * key always uses the same connection (chosen by a cheap hash), so commands on one key keep their
+ * order, while with several, commands on different keys travel on different connections, which
+ * memcached serves on different worker threads.
  */
 export class ServerPool {
   readonly address: string;
