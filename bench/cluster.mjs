@@ -48,7 +48,7 @@ const USAGE = `usage: node bench/cluster.mjs [options]
   --duration=S --warmup=S --limit=S   per-cell timings, and the failure-timing bound (seconds)
   --repeat=N                          failure-timing runs per memwire configuration (default 5)
   --only=throughput | --only=failover
-  --clients=raw,memwire,memwire-pool-1,memwire-fast-retry,memcached   run only these
+  --clients=raw,memwire,memwire-pool-2,memwire-fast-retry,memcached   run only these
   --help                              this text
 
   MEMCACHED_BIN=/path/memcached       the memcached to start
@@ -172,10 +172,11 @@ const CLIENTS = {
     },
   },
 
-  'memwire-pool-1': {
-    label: '@memwire/core, poolSize 1',
+  // The default is one connection per server (since 2026-12-07; this row was poolSize 1 before).
+  'memwire-pool-2': {
+    label: '@memwire/core, poolSize 2',
     async create(servers) {
-      return CLIENTS.memwire.create(servers, { poolSize: 1 });
+      return CLIENTS.memwire.create(servers, { poolSize: 2 });
     },
   },
 
