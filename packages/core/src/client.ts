@@ -431,8 +431,11 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
    */
   getMany<T = Out>(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, T>>;
   getMany(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, Out>> {
-    // An array is read only before this returns (every key is checked and handed over at once).
-    const list = Array.isArray(keys) ? (keys as readonly string[]) : [...keys];
+    // An array is read in place only when it is read before this returns (every key checked and
+    // handed over at once). Until the first discovery answer, run() starts the call later, when the
+    // caller may have reused its array: then it is copied now.
+    const list =
+      Array.isArray(keys) && this.discovered === undefined ? (keys as readonly string[]) : [...keys];
     return this.run('getMany', list.length, options, async () => {
       const perServer = this.fetchPerServer(list);
       const missOnError = options?.onServerError === 'miss';
