@@ -81,6 +81,12 @@ export class Connection implements ReplySink {
   private readonly pending: PendingCommands;
   private flushScheduled = false;
   private openGets: Partial<Record<RetrievalVerb, RetrievalCommand>> = {};
+  /**
+   * The get lines {@link Connection.retrieve} cut this tick, by verb, until the flush writes them: a
+   * key asked again in the same tick joins the line that asks for it already, so a hot key read
+   * alongside other keys is still asked (and its value sent) once a tick, as in one line.
+   */
+  private cutLines: Partial<Record<RetrievalVerb, RetrievalCommand[]>> = {};
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
@@ -130,6 +136,8 @@ export class Connection implements ReplySink {
       sink.fail(this.queueFull());
       return;
     }
+    const cut = this.cutLines[verb];
+    if (cut !== undefined) for (const line of cut) if (line.join(key, sink)) return;
     let batch = this.openGets[verb];
     if (batch === undefined) {
       batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
@@ -142,6 +150,8 @@ export class Connection implements ReplySink {
     if (batch.size >= Math.min(perLine, this.settings.maxKeysPerGet)) {
       this.openGets[verb] = undefined;
       this.enqueue(batch);
+      if (cut === undefined) this.cutLines[verb] = [batch];
+      else cut.push(batch);
     }
   }
 
@@ -267,6 +277,9 @@ export class Connection implements ReplySink {
   }
 
   private sealGets(): void {
+    // No get joins a line cut before this point: a command sent next (a set) must not be overtaken by
+    // a get issued after it, and once written (the flush) a line's reply may come before a joiner.
+    if (this.cutLines.get !== undefined || this.cutLines.gets !== undefined) this.cutLines = {};
     const { get, gets } = this.openGets;
     if (get === undefined && gets === undefined) return;
     this.openGets = {};
