@@ -811,8 +811,13 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       }
       const sink = new ManySink<Out>(this.codec, renamed ? wireToCaller(wires, callers) : undefined);
       sink.expect(wires.length);
-      // Each connection's share handed over at once: one room check, not one per key.
-      for (const [connection, share] of pool.byConnection(wires)) connection.retrieveMany('get', share, sink);
+      // Each connection's share handed over at once: one room check, not one per key. With several
+      // connections, every share is checked before any is sent, so a refused getMany sends nothing to
+      // the server (the refusing connection's retrieveMany fails the sink with its QueueFullError).
+      const shares = pool.byConnection(wires);
+      const refused = shares.size > 1 ? [...shares].find(([c, share]) => !c.fits(share.length)) : undefined;
+      if (refused !== undefined) refused[0].retrieveMany('get', refused[1], sink);
+      else for (const [connection, share] of shares) connection.retrieveMany('get', share, sink);
       perServer.push({ keys: callers, promise: sink.promise });
     }
     return perServer;

@@ -160,8 +160,7 @@ export class Connection implements ReplySink {
    * none of them when they would not all fit under maxPendingCommands: a refused getMany sends nothing.
    */
   retrieveMany(verb: RetrievalVerb, keys: readonly string[], sink: GetSink): void {
-    const { get, gets } = this.openGets;
-    if (this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0) + keys.length - 1)) {
+    if (!this.fits(keys.length)) {
       sink.fail(this.queueFull());
       return;
     }
@@ -180,6 +179,12 @@ export class Connection implements ReplySink {
         batch = undefined;
       }
     }
+  }
+
+  /** Whether {@link Connection.retrieveMany} would take `keys` keys now, under maxPendingCommands. */
+  fits(keys: number): boolean {
+    const { get, gets } = this.openGets;
+    return !this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0) + keys - 1);
   }
 
   /**
