@@ -82,11 +82,12 @@ export class Connection implements ReplySink {
   private flushScheduled = false;
   private openGets: Partial<Record<RetrievalVerb, RetrievalCommand>> = {};
   /**
-   * The get lines {@link Connection.retrieve} cut this tick, by verb, until the flush writes them: a
-   * key asked again in the same tick joins the line that asks for it already, so a hot key read
-   * alongside other keys is still asked (and its value sent) once a tick, as in one line.
+   * The keys of the get lines {@link Connection.retrieve} cut this tick, by verb, each to its line,
+   * until the next command or the flush writes them: a key asked again in the same tick joins the
+   * line that asks for it already, so a hot key read alongside other keys is still asked (and its
+   * value sent) once a tick, as in one line.
    */
-  private cutLines: Partial<Record<RetrievalVerb, RetrievalCommand[]>> = {};
+  private cutKeys: Partial<Record<RetrievalVerb, Map<string, RetrievalCommand>>> = {};
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
@@ -136,8 +137,8 @@ export class Connection implements ReplySink {
       sink.fail(this.queueFull());
       return;
     }
-    const cut = this.cutLines[verb];
-    if (cut !== undefined) for (const line of cut) if (line.join(key, sink)) return;
+    const cut = this.cutKeys[verb];
+    if (cut?.get(key)?.join(key, sink) === true) return;
     let batch = this.openGets[verb];
     if (batch === undefined) {
       batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
@@ -150,8 +151,9 @@ export class Connection implements ReplySink {
     if (batch.size >= Math.min(perLine, this.settings.maxKeysPerGet)) {
       this.openGets[verb] = undefined;
       this.enqueue(batch);
-      if (cut === undefined) this.cutLines[verb] = [batch];
-      else cut.push(batch);
+      const keys = cut ?? new Map<string, RetrievalCommand>();
+      if (cut === undefined) this.cutKeys[verb] = keys;
+      for (const asked of batch.keyList) keys.set(asked, batch);
     }
   }
 
@@ -284,7 +286,7 @@ export class Connection implements ReplySink {
   private sealGets(): void {
     // No get joins a line cut before this point: a command sent next (a set) must not be overtaken by
     // a get issued after it, and once written (the flush) a line's reply may come before a joiner.
-    if (this.cutLines.get !== undefined || this.cutLines.gets !== undefined) this.cutLines = {};
+    if (this.cutKeys.get !== undefined || this.cutKeys.gets !== undefined) this.cutKeys = {};
     const { get, gets } = this.openGets;
     if (get === undefined && gets === undefined) return;
     this.openGets = {};

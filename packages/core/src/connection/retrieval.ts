@@ -45,6 +45,11 @@ export class RetrievalCommand implements Command {
     return this.keys.length;
   }
 
+  /** The distinct keys asked, in order. */
+  get keyList(): readonly string[] {
+    return this.keys;
+  }
+
   get bytes(): Wire {
     this.encoded ??= this.encode(this.keys);
     return this.encoded;
