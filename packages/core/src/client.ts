@@ -1039,7 +1039,6 @@ export function createClient<In = Value, Out = In>(options?: ClientOptions<In, O
   return new Client<In, Out>(options);
 }
 
-/** wire key → the caller's key, for a sink whose keys a prefix renamed. */
 /** `wires` (and the caller's keys they stand for, index for index) grouped by server. */
 function groupByPool(
   topology: Topology,
@@ -1065,6 +1064,7 @@ function groupByPool(
   return byPool;
 }
 
+/** wire key → the caller's key, for a sink whose keys a prefix renamed. */
 function wireToCaller(wires: readonly string[], callers: readonly string[]): Map<string, string> {
   const map = new Map<string, string>();
   for (let i = 0; i < wires.length; i++) map.set(wires[i]!, callers[i]!);
