@@ -1064,10 +1064,20 @@ function groupByPool(
   return byPool;
 }
 
-/** wire key → the caller's key, for a sink whose keys a prefix renamed. */
-function wireToCaller(wires: readonly string[], callers: readonly string[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (let i = 0; i < wires.length; i++) map.set(wires[i]!, callers[i]!);
+/**
+ * wire key → the caller's key, for a sink whose keys a prefix renamed; the caller's keys, when a
+ * keyFunction sends several of them as one key (case folding, hashing), so each gets the value.
+ */
+function wireToCaller(wires: readonly string[], callers: readonly string[]): Map<string, string | string[]> {
+  const map = new Map<string, string | string[]>();
+  for (let i = 0; i < wires.length; i++) {
+    const caller = callers[i]!;
+    const known = map.get(wires[i]!);
+    if (known === undefined) map.set(wires[i]!, caller);
+    else if (typeof known === 'string') {
+      if (known !== caller) map.set(wires[i]!, [known, caller]);
+    } else if (!known.includes(caller)) known.push(caller);
+  }
   return map;
 }
 
