@@ -431,8 +431,11 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
    */
   getMany<T = Out>(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, T>>;
   getMany(keys: Iterable<string>, options?: GetManyOptions): Promise<Map<string, Out>> {
-    // An array is read only before this returns (every key is checked and handed over at once).
-    const list = Array.isArray(keys) ? (keys as readonly string[]) : [...keys];
+    // An array is read in place only when it is read before this returns (every key checked and
+    // handed over at once). Until the first discovery answer, run() starts the call later, when the
+    // caller may have reused its array: then it is copied now.
+    const list =
+      Array.isArray(keys) && this.discovered === undefined ? (keys as readonly string[]) : [...keys];
     return this.run('getMany', list.length, options, async () => {
       const perServer = this.fetchPerServer(list);
       const missOnError = options?.onServerError === 'miss';
@@ -808,8 +811,13 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       }
       const sink = new ManySink<Out>(this.codec, renamed ? wireToCaller(wires, callers) : undefined);
       sink.expect(wires.length);
-      // Each connection's share handed over at once: one room check, not one per key.
-      for (const [connection, share] of pool.byConnection(wires)) connection.retrieveMany('get', share, sink);
+      // Each connection's share handed over at once: one room check, not one per key. With several
+      // connections, every share is checked before any is sent, so a refused getMany sends nothing to
+      // the server (the refusing connection's retrieveMany fails the sink with its QueueFullError).
+      const shares = pool.byConnection(wires);
+      const refused = shares.size > 1 ? [...shares].find(([c, share]) => !c.fits(share.length)) : undefined;
+      if (refused !== undefined) refused[0].retrieveMany('get', refused[1], sink);
+      else for (const [connection, share] of shares) connection.retrieveMany('get', share, sink);
       perServer.push({ keys: callers, promise: sink.promise });
     }
     return perServer;
@@ -1031,7 +1039,6 @@ export function createClient<In = Value, Out = In>(options?: ClientOptions<In, O
   return new Client<In, Out>(options);
 }
 
-/** wire key → the caller's key, for a sink whose keys a prefix renamed. */
 /** `wires` (and the caller's keys they stand for, index for index) grouped by server. */
 function groupByPool(
   topology: Topology,
@@ -1057,9 +1064,20 @@ function groupByPool(
   return byPool;
 }
 
-function wireToCaller(wires: readonly string[], callers: readonly string[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (let i = 0; i < wires.length; i++) map.set(wires[i]!, callers[i]!);
+/**
+ * wire key → the caller's key, for a sink whose keys a prefix renamed; the caller's keys, when a
+ * keyFunction sends several of them as one key (case folding, hashing), so each gets the value.
+ */
+function wireToCaller(wires: readonly string[], callers: readonly string[]): Map<string, string | string[]> {
+  const map = new Map<string, string | string[]>();
+  for (let i = 0; i < wires.length; i++) {
+    const caller = callers[i]!;
+    const known = map.get(wires[i]!);
+    if (known === undefined) map.set(wires[i]!, caller);
+    else if (typeof known === 'string') {
+      if (known !== caller) map.set(wires[i]!, [known, caller]);
+    } else if (!known.includes(caller)) known.push(caller);
+  }
   return map;
 }
 

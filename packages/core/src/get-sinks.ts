@@ -83,10 +83,13 @@ export class ManySink<Out> implements GetSink {
   private resolve!: (value: Map<string, Out>) => void;
   private reject!: (error: Error) => void;
 
-  /** @param callerKeys wire key → the caller's key; undefined when they are the same */
+  /**
+   * @param callerKeys wire key → the caller's key (or keys, when a keyFunction sends several as one);
+   * undefined when they are the same
+   */
   constructor(
     private readonly codec: Codec<unknown, Out>,
-    private readonly callerKeys: Map<string, string> | undefined,
+    private readonly callerKeys: Map<string, string | string[]> | undefined,
   ) {
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -102,7 +105,10 @@ export class ManySink<Out> implements GetSink {
   hit(key: string, flags: number, data: Buffer): void {
     if (this.settled) return;
     try {
-      this.result.set(this.callerKeys?.get(key) ?? key, this.codec.decode(data, flags));
+      const caller = this.callerKeys?.get(key) ?? key;
+      // One decoded value per caller key, as get() gives each caller its own.
+      if (typeof caller === 'string') this.result.set(caller, this.codec.decode(data, flags));
+      else for (const each of caller) this.result.set(each, this.codec.decode(data, flags));
     } catch (error) {
       this.fail(error as Error);
     }

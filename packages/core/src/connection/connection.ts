@@ -81,6 +81,13 @@ export class Connection implements ReplySink {
   private readonly pending: PendingCommands;
   private flushScheduled = false;
   private openGets: Partial<Record<RetrievalVerb, RetrievalCommand>> = {};
+  /**
+   * The keys of the get lines {@link Connection.retrieve} cut this tick, by verb, each to its line,
+   * until the next command or the flush writes them: a key asked again in the same tick joins the
+   * line that asks for it already, so a hot key read alongside other keys is still asked (and its
+   * value sent) once a tick, as in one line.
+   */
+  private cutKeys: Partial<Record<RetrievalVerb, Map<string, RetrievalCommand>>> = {};
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
@@ -130,6 +137,8 @@ export class Connection implements ReplySink {
       sink.fail(this.queueFull());
       return;
     }
+    const cut = this.cutKeys[verb];
+    if (cut?.get(key)?.join(key, sink) === true) return;
     let batch = this.openGets[verb];
     if (batch === undefined) {
       batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
@@ -142,6 +151,9 @@ export class Connection implements ReplySink {
     if (batch.size >= Math.min(perLine, this.settings.maxKeysPerGet)) {
       this.openGets[verb] = undefined;
       this.enqueue(batch);
+      const keys = cut ?? new Map<string, RetrievalCommand>();
+      if (cut === undefined) this.cutKeys[verb] = keys;
+      for (const asked of batch.keyList) keys.set(asked, batch);
     }
   }
 
@@ -150,8 +162,7 @@ export class Connection implements ReplySink {
    * none of them when they would not all fit under maxPendingCommands: a refused getMany sends nothing.
    */
   retrieveMany(verb: RetrievalVerb, keys: readonly string[], sink: GetSink): void {
-    const { get, gets } = this.openGets;
-    if (this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0) + keys.length - 1)) {
+    if (!this.fits(keys.length)) {
       sink.fail(this.queueFull());
       return;
     }
@@ -170,6 +181,12 @@ export class Connection implements ReplySink {
         batch = undefined;
       }
     }
+  }
+
+  /** Whether {@link Connection.retrieveMany} would take `keys` keys now, under maxPendingCommands. */
+  fits(keys: number): boolean {
+    const { get, gets } = this.openGets;
+    return !this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0) + keys - 1);
   }
 
   /**
@@ -267,6 +284,9 @@ export class Connection implements ReplySink {
   }
 
   private sealGets(): void {
+    // No get joins a line cut before this point: a command sent next (a set) must not be overtaken by
+    // a get issued after it, and once written (the flush) a line's reply may come before a joiner.
+    if (this.cutKeys.get !== undefined || this.cutKeys.gets !== undefined) this.cutKeys = {};
     const { get, gets } = this.openGets;
     if (get === undefined && gets === undefined) return;
     this.openGets = {};

@@ -36,6 +36,8 @@ export class RetrievalCommand implements Command {
    * (a proxy may gather a multi-get's parts as they come): then by `index`.
    */
   private next = 0;
+  /** END or a failure reached its sinks: a sink joining now would never settle. */
+  private settled = false;
 
   constructor(private readonly encode: (keys: readonly string[]) => Wire) {}
 
@@ -43,9 +45,28 @@ export class RetrievalCommand implements Command {
     return this.keys.length;
   }
 
+  /** The distinct keys asked, in order. */
+  get keyList(): readonly string[] {
+    return this.keys;
+  }
+
   get bytes(): Wire {
     this.encoded ??= this.encode(this.keys);
     return this.encoded;
+  }
+
+  /**
+   * Adds `sink` to `key`'s slot if this line asks for it already and has not settled: a line sealed
+   * this tick, not yet written, takes more callers of its keys without changing its bytes or size.
+   */
+  join(key: string, sink: GetSink): boolean {
+    if (this.settled) return false;
+    const slot = this.index !== undefined ? this.index.get(key) : this.keys[0] === key ? 0 : undefined;
+    if (slot === undefined) return false;
+    const existing = this.sinks[slot]!;
+    if (Array.isArray(existing)) existing.push(sink);
+    else this.sinks[slot] = [existing, sink];
+    return true;
   }
 
   add(key: string, sink: GetSink): void {
@@ -88,6 +109,7 @@ export class RetrievalCommand implements Command {
 
   onLine(line: string, server: string): boolean {
     if (line === 'END') {
+      this.settled = true;
       this.forEachSink((sink) => sink.end());
       return true;
     }
@@ -99,6 +121,7 @@ export class RetrievalCommand implements Command {
   }
 
   fail(error: Error): void {
+    this.settled = true;
     this.forEachSink((sink) => sink.fail(error));
   }
 

@@ -122,6 +122,33 @@ describe('a server that stops reading', () => {
     expect(await asked()).toBe(before + 10);
   });
 
+  test('with a pool of two, a getMany whose share on one connection would not fit sends none of its keys', async () => {
+    const client = newClient({ servers: server.address, poolSize: 2, maxPendingCommands: 10 });
+    const observer = newClient({ servers: server.address });
+    // pool.ts spreads keys by FNV-1a over UTF-16 code units: 3 keys for the first connection (asked
+    // first), 11 for the second, more than it holds.
+    const connectionOf = (key: string): number => {
+      let hash = 0x811c9dc5;
+      for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+      return (hash >>> 0) % 2;
+    };
+    const shares: string[][] = [[], []];
+    while (shares[0]!.length < 3 || shares[1]!.length < 11) {
+      const key = uniqueKey('pair');
+      const share = shares[connectionOf(key)]!;
+      if (share.length < (share === shares[0] ? 3 : 11)) share.push(key);
+    }
+    const keys = [...shares[0]!, ...shares[1]!];
+    const asked = async (): Promise<number> => Number((await observer.stats()).get(server.address)!.cmd_get);
+    const before = await asked();
+    const error = await client.getMany(keys).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect(await asked()).toBe(before);
+    // Without the eleventh key both shares fit: all of it is sent.
+    expect((await client.getMany(keys.slice(0, -1))).size).toBe(0);
+    expect(await asked()).toBe(before + keys.length - 1);
+  });
+
   test('while the socket is full, commands wait unwritten: one aborted meanwhile never reaches the server', async () => {
     const client = newClient({ servers: server.address, poolSize: 1, commandTimeout: 20_000 });
     await client.version();

@@ -449,6 +449,22 @@ describe('key mapping', () => {
     await both.set(key, 'v');
     expect(await client().get(`p/shop:1:${key}`)).toBe('v');
   });
+
+  test('getMany answers every caller key that a keyFunction sends as the same key', async () => {
+    // Case-folded keys: two caller keys, one item. get() answers both; getMany must too.
+    const folded = newClient({ servers: server.address, keyFunction: (key) => key.toLowerCase() });
+    const key = uniqueKey('fold');
+    await folded.set(key, 'v');
+    expect(await folded.get(key.toUpperCase())).toBe('v');
+    expect(await folded.getMany([key.toUpperCase(), key])).toEqual(
+      new Map([
+        [key.toUpperCase(), 'v'],
+        [key, 'v'],
+      ]),
+    );
+    const settled = await folded.getManySettled([key, key.toUpperCase()]);
+    expect(settled.get(key.toUpperCase())).toEqual({ ok: true, value: 'v' });
+  });
 });
 
 describe('pipelining', () => {

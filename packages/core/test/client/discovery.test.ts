@@ -113,4 +113,18 @@ describe('AWS ElastiCache auto discovery', () => {
     expect(await client.get(key)).toBe('v');
     expect(client.servers).toEqual([a.address]);
   });
+
+  test('getMany issued before the first answer asks for the keys given, whatever the caller does to its array meanwhile', async () => {
+    const [a] = nodes as [MemcachedServer];
+    answer = clusterReply(1, [a]);
+    const key = uniqueKey('asked');
+    await newClient({ servers: a.address }).set(key, 'v');
+    const client = newClient({ servers: endpoint!.address, autoDiscovery: { interval: 1000 } });
+    const keys = [key];
+    const hits = client.getMany(keys);
+    // A caller reusing its array: the call must have taken the keys as they were when it was made.
+    keys[0] = uniqueKey('other');
+    keys.push(uniqueKey('more'));
+    expect(await hits).toEqual(new Map([[key, 'v']]));
+  });
 });

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MemcachedServer, startMemcached } from '../../../../test/support/index.js';
@@ -11,7 +12,7 @@ import {
   rawCodec,
   type Value,
 } from '../../src/index.js';
-import { rawRequest, serverStats, uniqueKey, useClients } from './helpers.js';
+import { allSettleWithin, rawRequest, serverStats, uniqueKey, useClients } from './helpers.js';
 
 let server: MemcachedServer;
 beforeAll(async () => {
@@ -269,6 +270,67 @@ describe('get coalescing', () => {
     const after = await serverStats(c);
     expect(Number(after['cmd_get']) - Number(before['cmd_get'])).toBe(1);
     expect(linesRead(before, after, [key])).toBe(1);
+  });
+
+  test('a hot key asked between other keys in one tick is still asked once, though the tick takes several lines', async () => {
+    // Each request reads its own key and a shared one: cutting the tick into short lines must not
+    // make memcached send the shared value once per line.
+    const c = client();
+    const hot = uniqueKey('hotmix');
+    await c.set(hot, 'h');
+    const own = Array.from({ length: 50 }, (_, i) => uniqueKey(`own${i}`));
+    const before = await serverStats(c);
+    const results = await Promise.all(own.flatMap((key) => [c.get(hot), c.get(key)]));
+    const after = await serverStats(c);
+    expect(results).toEqual(own.flatMap(() => ['h', undefined]));
+    expect(Number(after['get_hits']) - Number(before['get_hits'])).toBe(1);
+    expect(Number(after['cmd_get']) - Number(before['cmd_get'])).toBe(51);
+    expect(linesRead(before, after, [hot, ...own])).toBeGreaterThan(1);
+  });
+
+  test('a get issued after a set in the same tick joins no line cut before the set', async () => {
+    const c = client();
+    const key = uniqueKey('order');
+    const other = uniqueKey('order-other');
+    await c.set(key, 'old');
+    // Two distinct keys cut a line at low load; the set follows it, then the key is asked again.
+    const first = c.get(key);
+    const second = c.get(other);
+    const stored = c.set(key, 'new');
+    const third = c.get(key);
+    expect(await Promise.all([first, second, stored, third])).toEqual(['old', undefined, true, 'new']);
+  });
+
+  test('a get joins no line that already failed: to a server marked down, every get rejects', async () => {
+    // A port nobody listens on: the first get marks the server down (failureThreshold 1), so the
+    // lines cut next fail as they are sealed; a later get of the same key must fail too, not wait.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise((resolve) => closed.close(resolve));
+    const c = newClient({
+      servers: `127.0.0.1:${port}`,
+      failureThreshold: 1,
+      failover: 'rehash',
+      retryDelay: 60_000,
+      commandTimeout: 500,
+    });
+    await expect(c.get('first')).rejects.toThrow();
+    const outcomes = await allSettleWithin([c.get('k'), c.get('a'), c.get('k')], 2000);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  });
+
+  test('a hot gets joins no get line: each caller gets its value with its cas', async () => {
+    const c = client();
+    const hot = uniqueKey('hotcas');
+    await c.set(hot, 'h');
+    const own = Array.from({ length: 10 }, (_, i) => uniqueKey(`owncas${i}`));
+    const results = await Promise.all(own.flatMap((key) => [c.get(hot), c.gets(hot), c.get(key)]));
+    results.forEach((result, i) => {
+      if (i % 3 === 0) expect(result).toBe('h');
+      else if (i % 3 === 1) expect(result).toMatchObject({ value: 'h', cas: expect.stringMatching(/^\d+$/) });
+      else expect(result).toBeUndefined();
+    });
   });
 
   test('maxKeysPerGet splits a getMany into lines of at most that many keys', async () => {
