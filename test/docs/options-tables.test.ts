@@ -89,10 +89,7 @@ const tables: Table[] = [
     options: [{ file: 'packages/core/src/config/options.ts', name: 'ClientOptions' }],
     defaults: Object.fromEntries(
       // The floor is not an option: maxReplyValueSize's default is the larger of it and maxValueSize.
-      // poolSizeOfSeveral is poolSize's default with several servers, in the same row.
-      Object.entries(DEFAULT_OPTIONS).filter(
-        ([name]) => name !== 'maxReplyValueSizeFloor' && name !== 'poolSizeOfSeveral',
-      ),
+      Object.entries(DEFAULT_OPTIONS).filter(([name]) => name !== 'maxReplyValueSizeFloor'),
     ),
     rowOf: { autoDiscoveryInterval: 'autoDiscovery' },
   },
