@@ -139,12 +139,7 @@ export class Connection implements ReplySink {
     }
     const cut = this.cutKeys[verb];
     if (cut?.get(key)?.join(key, sink) === true) return;
-    let batch = this.openGets[verb];
-    if (batch === undefined) {
-      batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
-      this.openGets[verb] = batch;
-      this.scheduleFlush();
-    }
+    const batch = this.openLine(verb);
     batch.add(key, sink);
     const inFlight = this.pending.load + batch.size;
     const perLine = Math.max(MIN_KEYS_PER_LINE, Math.ceil(inFlight / LINES_IN_FLIGHT));
@@ -167,20 +162,25 @@ export class Connection implements ReplySink {
       return;
     }
     const max = this.settings.maxKeysPerGet;
-    let batch = this.openGets[verb];
     for (const key of keys) {
-      if (batch === undefined) {
-        batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
-        this.openGets[verb] = batch;
-        this.scheduleFlush();
-      }
+      const batch = this.openLine(verb);
       batch.add(key, sink);
       if (batch.size >= max) {
         this.openGets[verb] = undefined;
         this.enqueue(batch);
-        batch = undefined;
       }
     }
+  }
+
+  /** This tick's open `get`/`gets` line, opened (and a flush scheduled) if there is none. */
+  private openLine(verb: RetrievalVerb): RetrievalCommand {
+    let batch = this.openGets[verb];
+    if (batch === undefined) {
+      batch = new RetrievalCommand((keys) => encodeRetrieval(verb, keys));
+      this.openGets[verb] = batch;
+      this.scheduleFlush();
+    }
+    return batch;
   }
 
   /** Whether {@link Connection.retrieveMany} would take `keys` keys now, under maxPendingCommands. */
@@ -244,8 +244,7 @@ export class Connection implements ReplySink {
 
   /** The open get lines count too: their keys are commands the caller is waiting on. */
   private isFull(): boolean {
-    const { get, gets } = this.openGets;
-    return this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0));
+    return !this.fits(1);
   }
 
   private queueFull(): QueueFullError {
