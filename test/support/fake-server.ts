@@ -23,12 +23,16 @@ export type FakeDataHandler = (socket: Socket, chunk: Buffer, state: FakeConnect
  * stalling, answering garbage, cutting a connection mid-reply. `state` is per connection, so a handler can
  * wait for a whole command on that connection before acting.
  */
-export async function startFakeServer(onData: FakeDataHandler): Promise<FakeServer> {
+export async function startFakeServer(
+  onData: FakeDataHandler,
+  /** allowHalfOpen: stay open after the client half-closes (as memcached does after `quit`) until the handler ends it. */
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<FakeServer> {
   const sockets = new Set<Socket>();
   let received = Buffer.alloc(0);
   let connections = 0;
 
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen: options.allowHalfOpen ?? false }, (socket) => {
     connections += 1;
     sockets.add(socket);
     const state: FakeConnectionState = { received: Buffer.alloc(0) };

@@ -25,6 +25,7 @@ import {
   MetaValueCommand,
 } from './connection/meta-commands.js';
 import { type PoolEvents, ServerPool } from './connection/pool.js';
+import { QuietSet } from './connection/quiet-line.js';
 import { RetrievalCommand } from './connection/retrieval.js';
 import {
   AbortError,
@@ -927,7 +928,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     command.signal = this.callSignal;
     const pool = this.topology.route(wire);
     if (trace !== undefined) trace.server = pool.address;
-    pool.forKey(wire).send(command);
+    // Keyed: a get line of other keys stays open past it (Connection.send).
+    pool.forKey(wire).send(command, wire);
     return command.promise;
   }
 
@@ -949,6 +951,22 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       const wire = this.wireKey(key);
       const { data, flags } = this.encodeValue(value, trace);
       const exptime = toExptime(options?.ttl ?? this.config.ttl);
+      // A plain set to a server speaking meta joins the tick's quiet line (connection.ts): one reply
+      // for the line when every set succeeds. A caller's signal needs a command of its own, which the
+      // connection can drop unwritten; add/replace/append/prepend stay classic, each with its answer;
+      // so does a large value, the one a server's smaller item size (-I) refuses with an error line
+      // that names no command and would fail the line's other sets too.
+      if (verb === 'set' && this.callSignal === undefined && fitsQuietLine(data)) {
+        const pool = this.topology.route(wire);
+        const known = pool.meta.known;
+        if (known === true) {
+          if (trace !== undefined) trace.server = pool.address;
+          const set = new QuietSet(wire, data, flags, exptime);
+          pool.forKey(wire).storeQuiet(set);
+          return set.promise;
+        }
+        if (known === undefined) pool.meta.warm();
+      }
       return this.sendTo(
         wire,
         new StatusCommand(encodeStorage(verb, wire, flags, exptime, data), 'STORED'),
@@ -995,6 +1013,15 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     );
     return new Map(results.map((result, i) => [pools[i]!.address, result]));
   }
+}
+
+/** Largest value a set sends in a quiet line (see Client.store): far below any server's item size. */
+const MAX_QUIET_VALUE = 16 * 1024;
+
+function fitsQuietLine(data: Uint8Array | string): boolean {
+  // A string's UTF-8 form takes at most 3 bytes per UTF-16 unit: most values are decided unmeasured.
+  if (typeof data !== 'string') return data.length <= MAX_QUIET_VALUE;
+  return data.length * 3 <= MAX_QUIET_VALUE || byteLength(data) <= MAX_QUIET_VALUE;
 }
 
 function toOutcome(result: boolean | MemwireError): Outcome<boolean> {

@@ -22,6 +22,7 @@ import { ReplyParser, type ReplySink } from '../protocol/parser.js';
 import { publishConnectionEvent } from '../tracing.js';
 import { type Command, LoginCommand, VersionCommand } from './commands.js';
 import { PendingCommands } from './pending-commands.js';
+import { QuietLine, type QuietSet } from './quiet-line.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
 import { ServerSocket } from './socket.js';
 
@@ -88,6 +89,8 @@ export class Connection implements ReplySink {
    * value sent) once a tick, as in one line.
    */
   private cutKeys: Partial<Record<RetrievalVerb, Map<string, RetrievalCommand>>> = {};
+  /** This tick's open quiet line of `set`s (a server speaking meta), cut like the get lines. */
+  private openSets: QuietLine | undefined;
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
@@ -121,14 +124,48 @@ export class Connection implements ReplySink {
     return this.state === 'ready';
   }
 
-  /** Queues a command; it settles through its own promise. Keeps program order with pending gets. */
-  send(command: Command): void {
-    this.sealGets();
+  /**
+   * Queues a command; it settles through its own promise. Keeps program order with everything issued
+   * before it, or, given the one `key` it reads or writes, with the writes issued before it and the
+   * gets of that key: a get line of other keys stays open for the gets after it (reordering reads of
+   * other keys around a write changes nothing a caller can see, and keeps a tick's gets in few lines
+   * where gets and sets alternate, as a session's do).
+   */
+  send(command: Command, key?: string): void {
+    if (key === undefined) this.sealGets();
+    else this.sealGetsOf(key);
+    this.sealSets();
     if (this.isFull()) {
       command.fail(this.queueFull());
       return;
     }
     this.enqueue(command);
+  }
+
+  /**
+   * Puts `set` in this tick's quiet line (the caller has checked that the server speaks meta, and
+   * the set carries no signal). Lines are cut like the get lines (see LINES_IN_FLIGHT): memcached
+   * answers a line at a time, so the client reads one line's `MN` while the server takes the next.
+   */
+  storeQuiet(set: QuietSet): void {
+    this.sealGetsOf(set.key);
+    if (this.isFull()) {
+      set.reject(this.queueFull());
+      return;
+    }
+    let line = this.openSets;
+    if (line === undefined) {
+      line = new QuietLine();
+      this.openSets = line;
+      this.scheduleFlush();
+    }
+    line.add(set);
+    const inFlight = this.pending.load + line.size;
+    const perLine = Math.max(MIN_KEYS_PER_LINE, Math.ceil(inFlight / LINES_IN_FLIGHT));
+    if (line.size >= Math.min(perLine, this.settings.maxKeysPerGet)) {
+      this.openSets = undefined;
+      this.enqueue(line);
+    }
   }
 
   /** Asks for `key` in this tick's coalesced `get`/`gets` line. */
@@ -137,6 +174,8 @@ export class Connection implements ReplySink {
       sink.fail(this.queueFull());
       return;
     }
+    // A set of this key issued before, still in the open quiet line, goes first.
+    if (this.openSets?.has(key) === true) this.sealSets();
     const cut = this.cutKeys[verb];
     if (cut?.get(key)?.join(key, sink) === true) return;
     const batch = this.openLine(verb);
@@ -163,6 +202,7 @@ export class Connection implements ReplySink {
     }
     const max = this.settings.maxKeysPerGet;
     for (const key of keys) {
+      if (this.openSets?.has(key) === true) this.sealSets();
       const batch = this.openLine(verb);
       batch.add(key, sink);
       if (batch.size >= max) {
@@ -186,7 +226,8 @@ export class Connection implements ReplySink {
   /** Whether {@link Connection.retrieveMany} would take `keys` keys now, under maxPendingCommands. */
   fits(keys: number): boolean {
     const { get, gets } = this.openGets;
-    return !this.pending.isFull((get?.size ?? 0) + (gets?.size ?? 0) + keys - 1);
+    const open = (get?.size ?? 0) + (gets?.size ?? 0) + (this.openSets?.size ?? 0);
+    return !this.pending.isFull(open + keys - 1);
   }
 
   /**
@@ -200,6 +241,7 @@ export class Connection implements ReplySink {
     }
     if (this.state === 'closed') return Promise.resolve();
     this.sealGets();
+    this.sealSets();
     const socket = this.socket;
     if (socket === undefined) {
       if (permanent) this.state = 'closed';
@@ -293,6 +335,33 @@ export class Connection implements ReplySink {
     if (gets !== undefined) this.enqueue(gets);
   }
 
+  /**
+   * Before a write of `key` (or a get of it in the quiet line): a get line asking for `key` is sent
+   * first, and no later get of it joins a line cut before the write. Lines of other keys stay open.
+   */
+  private sealGetsOf(key: string): void {
+    const cut = this.cutKeys;
+    if (cut.get !== undefined) cut.get.delete(key);
+    if (cut.gets !== undefined) cut.gets.delete(key);
+    const { get, gets } = this.openGets;
+    if (get?.has(key) === true) {
+      this.openGets.get = undefined;
+      this.enqueue(get);
+    }
+    if (gets?.has(key) === true) {
+      this.openGets.gets = undefined;
+      this.enqueue(gets);
+    }
+  }
+
+  /** The open quiet line is sent: a command issued after it must come after its sets. */
+  private sealSets(): void {
+    const line = this.openSets;
+    if (line === undefined) return;
+    this.openSets = undefined;
+    this.enqueue(line);
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -304,6 +373,7 @@ export class Connection implements ReplySink {
   private readonly flush = (): void => {
     // Seal first: its writes land in this flush instead of scheduling another.
     this.sealGets();
+    this.sealSets();
     this.flushScheduled = false;
     const socket = this.socket;
     // While the socket's buffer is full, what would be written waits here ('drain' flushes again):
@@ -424,7 +494,9 @@ export class Connection implements ReplySink {
   /** The head command has its whole reply. */
   private completeHead(): void {
     this.pending.complete();
-    if (this.settings.unrefWhenIdle && this.pending.isEmpty) this.socket?.unref();
+    // While a quit is under way the socket stays ref'd until it closes: close() is awaited on it.
+    if (this.settings.unrefWhenIdle && this.pending.isEmpty && this.ending === undefined)
+      this.socket?.unref();
   }
 
   // ---- failure and teardown -------------------------------------------------------------------

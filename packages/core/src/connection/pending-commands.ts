@@ -3,6 +3,7 @@ import type { Wire } from '../protocol/encoder.js';
 import { CommandQueue } from './command-queue.js';
 import type { Command } from './commands.js';
 import { MetaBatchCommand } from './meta-commands.js';
+import { QuietLine } from './quiet-line.js';
 import { RetrievalCommand } from './retrieval.js';
 import type { ChunkWriter } from './socket.js';
 
@@ -223,7 +224,14 @@ export class PendingCommands {
   };
 }
 
-/** A coalesced get line holds one caller per key, a quiet meta batch one command per key; any other command, one. */
+/**
+ * A coalesced get line holds one caller per key, a quiet meta batch or line one command per key; any
+ * other command, one.
+ */
 function unitsOf(command: Command): number {
-  return command instanceof RetrievalCommand || command instanceof MetaBatchCommand ? command.size : 1;
+  return command instanceof RetrievalCommand ||
+    command instanceof MetaBatchCommand ||
+    command instanceof QuietLine
+    ? command.size
+    : 1;
 }

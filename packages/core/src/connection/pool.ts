@@ -42,7 +42,19 @@ export class ServerPool {
     // twemproxy closes the connection on a command it does not forward; IronCache's front is not a
     // memcached and has no meta commands.
     const mayAsk = settings.proxy !== 'twemproxy' && settings.authDialect !== 'ironcache';
-    this.meta = new MetaSupport(settings.protocol, mayAsk, () => this.primary);
+    // The asking's own connection has a health of its own that never marks the server down: a
+    // front that closes it on `mn` says nothing of the server.
+    const askerHealth = new ServerHealth(
+      this.address,
+      { ...settings, failureThreshold: Number.POSITIVE_INFINITY },
+      { down: () => {}, up: () => {}, probe: () => {} },
+    );
+    this.meta = new MetaSupport(
+      settings.protocol,
+      mayAsk,
+      () => new Connection({ ...settings, login: settings.login(), health: askerHealth }),
+      () => (this.health.isDown ? this.health.downError(Date.now()) : undefined),
+    );
     const health = new ServerHealth(this.address, settings, {
       down: (error) => {
         this.meta.forget();
@@ -88,8 +100,12 @@ export class ServerPool {
 
   /** Ends every connection after the commands already issued; `permanent` also stops probing. */
   end(permanent: boolean): Promise<void> {
-    if (permanent) this.health.close();
-    return Promise.all(this.connections.map((connection) => connection.end(permanent))).then(() => undefined);
+    const ending = this.connections.map((connection) => connection.end(permanent));
+    if (permanent) {
+      this.health.close();
+      ending.push(this.meta.close());
+    }
+    return Promise.all(ending).then(() => undefined);
   }
 }
 

@@ -55,6 +55,11 @@ export class RetrievalCommand implements Command {
     return this.encoded;
   }
 
+  /** Whether this line asks for `key`. */
+  has(key: string): boolean {
+    return this.index !== undefined ? this.index.has(key) : this.keys[0] === key;
+  }
+
   /**
    * Adds `sink` to `key`'s slot if this line asks for it already and has not settled: a line sealed
    * this tick, not yet written, takes more callers of its keys without changing its bytes or size.

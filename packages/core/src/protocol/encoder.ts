@@ -36,13 +36,18 @@ export function encodeStorage(
     cas === undefined
       ? `${verb} ${key} ${flags} ${exptime} ${dataBytes}\r\n`
       : `${verb} ${key} ${flags} ${exptime} ${dataBytes} ${cas}\r\n`;
+  return withData(header, data);
+}
+
+/** `header` then the data block and its CRLF: a string stays text, bytes are copied into the command. */
+export function withData(header: string, data: Uint8Array | string): Wire {
   if (typeof data === 'string') return `${header}${data}\r\n`;
   const headerBytes = Buffer.byteLength(header);
-  const out = Buffer.allocUnsafe(headerBytes + dataBytes + 2);
+  const out = Buffer.allocUnsafe(headerBytes + data.length + 2);
   out.write(header, 0, headerBytes, 'utf8');
   out.set(data, headerBytes);
-  out[headerBytes + dataBytes] = 0x0d;
-  out[headerBytes + dataBytes + 1] = 0x0a;
+  out[headerBytes + data.length] = 0x0d;
+  out[headerBytes + data.length + 1] = 0x0a;
   return out;
 }
 

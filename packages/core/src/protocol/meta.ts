@@ -9,7 +9,7 @@
  * each may carry return flags (`HD t30`, `NS O7`).
  */
 import type { Wire } from './encoder.js';
-import { byteLength } from './encoder.js';
+import { byteLength, withData } from './encoder.js';
 
 export type MetaVerb = 'mg' | 'ms' | 'md' | 'ma';
 
@@ -20,15 +20,10 @@ export function encodeMeta(verb: MetaVerb, key: string, flags: readonly string[]
 
 /** `ms <key> <datalen> <flags>\r\n<data>\r\n`: a string stays text, bytes are copied into the command. */
 export function encodeMetaSet(key: string, data: Uint8Array | string, flags: readonly string[]): Wire {
-  const header = `ms ${key} ${byteLength(data)}${flags.length === 0 ? '' : ` ${flags.join(' ')}`}\r\n`;
-  if (typeof data === 'string') return `${header}${data}\r\n`;
-  const headerBytes = Buffer.byteLength(header);
-  const out = Buffer.allocUnsafe(headerBytes + data.length + 2);
-  out.write(header, 0, headerBytes, 'utf8');
-  out.set(data, headerBytes);
-  out[headerBytes + data.length] = 0x0d;
-  out[headerBytes + data.length + 1] = 0x0a;
-  return out;
+  return withData(
+    `ms ${key} ${byteLength(data)}${flags.length === 0 ? '' : ` ${flags.join(' ')}`}\r\n`,
+    data,
+  );
 }
 
 /** `mn\r\n`: answered `MN` once every command before it on the connection has been answered. */

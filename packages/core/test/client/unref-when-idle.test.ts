@@ -69,6 +69,31 @@ describe('unrefWhenIdle', () => {
     expect(stdout.trim()).toBe('"late"');
   });
 
+  test('close() with a command in flight completes before the process exits, however late the server closes', async () => {
+    // The get's reply comes at once, the close 300 ms after `quit`: between the two nothing but the
+    // closing socket holds the child, and close() must still be awaited to the end.
+    const slowClose = await startFakeServer(
+      (socket, chunk) => {
+        const text = chunk.toString('latin1');
+        if (text.includes('get ')) setTimeout(() => socket.write('END\r\n'), 50);
+        if (text.includes('quit\r\n')) setTimeout(() => socket.end(), 300);
+      },
+      { allowHalfOpen: true },
+    );
+    onTestFinished(() => slowClose.close());
+    const { code, stdout, stderr } = await runChild(
+      `const pending = client.get('k');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const closing = client.close();
+      console.log(JSON.stringify(await pending));
+      await closing;
+      console.log('closed');`,
+      slowClose.address,
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.trim().split('\n')).toEqual(['undefined', 'closed']);
+  });
+
   test('close() completes before the process exits', async () => {
     const { code, stdout } = await runChild(
       `await client.set('closing', 1);
