@@ -25,8 +25,8 @@ import {
   MetaValueCommand,
 } from './connection/meta-commands.js';
 import { type PoolEvents, ServerPool } from './connection/pool.js';
-import { QuietSet } from './connection/quiet-line.js';
 import { RetrievalCommand } from './connection/retrieval.js';
+import { LineSet } from './connection/set-line.js';
 import {
   AbortError,
   ClientClosedError,
@@ -951,18 +951,18 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       const wire = this.wireKey(key);
       const { data, flags } = this.encodeValue(value, trace);
       const exptime = toExptime(options?.ttl ?? this.config.ttl);
-      // A plain set to a server speaking meta joins the tick's quiet line (connection.ts): one reply
-      // for the line when every set succeeds. A caller's signal needs a command of its own, which the
+      // A plain set to a server speaking meta joins the tick's line of sets (set-line.ts): a long
+      // line goes quiet, one reply for the line when every set succeeds. A caller's signal needs a command of its own, which the
       // connection can drop unwritten; add/replace/append/prepend stay classic, each with its answer;
       // so does a large value, the one a server's smaller item size (-I) refuses with an error line
       // that names no command and would fail the line's other sets too.
-      if (verb === 'set' && this.callSignal === undefined && fitsQuietLine(data)) {
+      if (verb === 'set' && this.callSignal === undefined && fitsSetLine(data)) {
         const pool = this.topology.route(wire);
         const known = pool.meta.known;
         if (known === true) {
           if (trace !== undefined) trace.server = pool.address;
-          const set = new QuietSet(wire, data, flags, exptime);
-          pool.forKey(wire).storeQuiet(set);
+          const set = new LineSet(wire, data, flags, exptime);
+          pool.forKey(wire).storeInLine(set);
           return set.promise;
         }
         if (known === undefined) pool.meta.warm();
@@ -1015,10 +1015,10 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
   }
 }
 
-/** Largest value a set sends in a quiet line (see Client.store): far below any server's item size. */
+/** Largest value a set sends in a line of sets (see Client.store): far below any server's item size. */
 const MAX_QUIET_VALUE = 16 * 1024;
 
-function fitsQuietLine(data: Uint8Array | string): boolean {
+function fitsSetLine(data: Uint8Array | string): boolean {
   // A string's UTF-8 form takes at most 3 bytes per UTF-16 unit: most values are decided unmeasured.
   if (typeof data !== 'string') return data.length <= MAX_QUIET_VALUE;
   return data.length * 3 <= MAX_QUIET_VALUE || byteLength(data) <= MAX_QUIET_VALUE;

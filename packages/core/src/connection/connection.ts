@@ -22,8 +22,8 @@ import { ReplyParser, type ReplySink } from '../protocol/parser.js';
 import { publishConnectionEvent } from '../tracing.js';
 import { type Command, LoginCommand, VersionCommand } from './commands.js';
 import { PendingCommands } from './pending-commands.js';
-import { QuietLine, type QuietSet } from './quiet-line.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
+import { type LineSet, SetLine } from './set-line.js';
 import { ServerSocket } from './socket.js';
 
 /**
@@ -89,8 +89,8 @@ export class Connection implements ReplySink {
    * value sent) once a tick, as in one line.
    */
   private cutKeys: Partial<Record<RetrievalVerb, Map<string, RetrievalCommand>>> = {};
-  /** This tick's open quiet line of `set`s (a server speaking meta), cut like the get lines. */
-  private openSets: QuietLine | undefined;
+  /** This tick's open line of `set`s (a server speaking meta: quiet once long enough), cut like the get lines. */
+  private openSets: SetLine | undefined;
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;
   private ending: { permanent: boolean; done: Promise<void>; resolve: () => void } | undefined;
@@ -143,11 +143,12 @@ export class Connection implements ReplySink {
   }
 
   /**
-   * Puts `set` in this tick's quiet line (the caller has checked that the server speaks meta, and
-   * the set carries no signal). Lines are cut like the get lines (see LINES_IN_FLIGHT): memcached
-   * answers a line at a time, so the client reads one line's `MN` while the server takes the next.
+   * Puts `set` in this tick's line of sets (the caller has checked that the server speaks meta, and
+   * the set carries no signal); see SetLine for when a line goes quiet. Lines are cut like the get
+   * lines (see LINES_IN_FLIGHT): memcached answers a line at a time, so the client reads one line's
+   * `MN` while the server takes the next.
    */
-  storeQuiet(set: QuietSet): void {
+  storeInLine(set: LineSet): void {
     this.sealGetsOf(set.key);
     if (this.isFull()) {
       set.reject(this.queueFull());
@@ -155,7 +156,7 @@ export class Connection implements ReplySink {
     }
     let line = this.openSets;
     if (line === undefined) {
-      line = new QuietLine();
+      line = new SetLine();
       this.openSets = line;
       this.scheduleFlush();
     }
@@ -174,7 +175,7 @@ export class Connection implements ReplySink {
       sink.fail(this.queueFull());
       return;
     }
-    // A set of this key issued before, still in the open quiet line, goes first.
+    // A set of this key issued before, still in the open line of sets, goes first.
     if (this.openSets?.has(key) === true) this.sealSets();
     const cut = this.cutKeys[verb];
     if (cut?.get(key)?.join(key, sink) === true) return;
@@ -336,7 +337,7 @@ export class Connection implements ReplySink {
   }
 
   /**
-   * Before a write of `key` (or a get of it in the quiet line): a get line asking for `key` is sent
+   * Before a write of `key` (or a set of it joining a line of sets): a get line asking for `key` is sent
    * first, and no later get of it joins a line cut before the write. Lines of other keys stay open.
    */
   private sealGetsOf(key: string): void {
@@ -354,7 +355,7 @@ export class Connection implements ReplySink {
     }
   }
 
-  /** The open quiet line is sent: a command issued after it must come after its sets. */
+  /** The open line of sets is sent: a command issued after it must come after its sets. */
   private sealSets(): void {
     const line = this.openSets;
     if (line === undefined) return;

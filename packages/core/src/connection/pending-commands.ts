@@ -3,8 +3,8 @@ import type { Wire } from '../protocol/encoder.js';
 import { CommandQueue } from './command-queue.js';
 import type { Command } from './commands.js';
 import { MetaBatchCommand } from './meta-commands.js';
-import { QuietLine } from './quiet-line.js';
 import { RetrievalCommand } from './retrieval.js';
+import { SetLine } from './set-line.js';
 import type { ChunkWriter } from './socket.js';
 
 export interface PendingSettings {
@@ -231,7 +231,7 @@ export class PendingCommands {
 function unitsOf(command: Command): number {
   return command instanceof RetrievalCommand ||
     command instanceof MetaBatchCommand ||
-    command instanceof QuietLine
+    command instanceof SetLine
     ? command.size
     : 1;
 }

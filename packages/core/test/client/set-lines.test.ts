@@ -70,13 +70,13 @@ describe('sets in quiet lines', () => {
     expect(await client.getMany(keys)).toEqual(new Map(keys.map((key, i) => [key, `v${i}`])));
   });
 
-  test('a set alone is a plain ms, answered HD', async () => {
+  test('a set alone is a classic set, answered STORED', async () => {
     const { client, connection } = await metaClient();
     const key = uniqueKey('alone');
     const { result, sent, received } = await during(connection, () => client.set(key, 'solo'));
     expect(result).toBe(true);
-    expect(sent).toMatch(new RegExp(`^ms ${key} 4 T0 F\\d+\\r\\nsolo\\r\\n$`));
-    expect(received).toBe('HD\r\n');
+    expect(sent).toMatch(new RegExp(`^set ${key} \\d+ 0 4\\r\\nsolo\\r\\n$`));
+    expect(received).toBe('STORED\r\n');
   });
 
   test('add, replace, a set with a signal and a large value keep their classic commands', async () => {

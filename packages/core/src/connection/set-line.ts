@@ -1,0 +1,195 @@
+import { ProtocolError } from '../errors.js';
+import { byteLength, encodeStorage, type Wire, withData } from '../protocol/encoder.js';
+import { encodeMetaNoop, metaFlag, parseMetaStatus } from '../protocol/meta.js';
+import { errorReply } from '../protocol/replies.js';
+import type { Command } from './commands.js';
+
+/**
+ * The fewest sets a line sends quiet: every line of two or more. memcached spends a little more on an
+ * `ms` than on a `set`, and one more command on the `mn`, so short lines sent classic looked cheaper;
+ * measured with builds taking turns (bench/README.md, "Sets in quiet lines"), lines sent classic below
+ * 4, 6 or 8 sets gave 0.94–1.14× the sets per second of classic sets at c=17 and c=50, where lines
+ * quiet from two sets gave 1.19–1.57×: the replies saved are what lets the client and the server
+ * overlap.
+ */
+export const MIN_QUIET_LINE = 2;
+
+/**
+ * One caller's `set` waiting in a tick's line: its key, value and flags, encoded when the line is
+ * sealed (classic, or quiet with its place in the line), and its promise.
+ */
+export class LineSet {
+  readonly promise: Promise<boolean>;
+  resolve!: (stored: boolean) => void;
+  reject!: (error: Error) => void;
+
+  constructor(
+    readonly key: string,
+    private readonly data: Uint8Array | string,
+    private readonly flags: number,
+    private readonly exptime: number,
+  ) {
+    this.promise = new Promise<boolean>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** `set <key> <flags> <exptime> <bytes>`, answered `STORED`. */
+  encodeClassic(): Wire {
+    return encodeStorage('set', this.key, this.flags, this.exptime, this.data);
+  }
+
+  /** `ms … q O<opaque>`: a success says nothing, a failure names its place in the line. */
+  encodeQuiet(opaque: number): Wire {
+    const data = this.data;
+    return withData(
+      `ms ${this.key} ${byteLength(data)} T${this.exptime} F${this.flags} q O${opaque}\r\n`,
+      data,
+    );
+  }
+}
+
+/**
+ * The concurrent `set`s of a tick to one server that speaks the meta protocol, as one command. A line
+ * of {@link MIN_QUIET_LINE} sets or more goes quiet: each `ms … q O<i>`, then `mn`, whose `MN` closes
+ * the line; memcached says nothing of a set that succeeded, so the line costs the server one reply
+ * to write and the client one to read and match, where classic `set`s cost one each. A set alone is
+ * a classic `set`, answered `STORED`.
+ *
+ * What each caller of a quiet line gets: true, unless a `NS` names it (false: not stored). An error
+ * line (`SERVER_ERROR out of memory storing object`) names no command, so it fails every set of the
+ * line that had no answer of its own: those sets may or may not have been stored, and the callers are
+ * told they failed rather than that they succeeded. In a classic line each reply is its own set's.
+ */
+export class SetLine implements Command {
+  deadline = 0;
+  /** Lines carry no signal: a caller with one sends its own command (see Client.store). */
+  readonly signal = undefined;
+  private readonly sets: LineSet[] = [];
+  /** Decided when the line is encoded, by its length. */
+  private quiet = false;
+  /** Classic: the sets answered so far, in order. */
+  private next = 0;
+  /** Quiet: the sets answered before the `MN` (a `NS`, or an error line). */
+  private answered: boolean[] | undefined;
+  private encoded: Wire | undefined;
+
+  /** Each set counts against maxPendingCommands. */
+  get size(): number {
+    return this.sets.length;
+  }
+
+  add(set: LineSet): void {
+    this.sets.push(set);
+  }
+
+  /**
+   * Whether a set of `key` is in this line: a get of it issued now must wait for the line. A scan: a
+   * line holds a sixth of what is in flight, and only a get issued while it is open asks.
+   */
+  has(key: string): boolean {
+    const sets = this.sets;
+    for (let i = 0; i < sets.length; i++) if (sets[i]!.key === key) return true;
+    return false;
+  }
+
+  get bytes(): Wire {
+    this.encoded ??= this.encode();
+    return this.encoded;
+  }
+
+  private encode(): Wire {
+    const sets = this.sets;
+    if (sets.length === 1) return sets[0]!.encodeClassic();
+    this.quiet = sets.length >= MIN_QUIET_LINE;
+    const parts: Wire[] = new Array(sets.length + (this.quiet ? 1 : 0));
+    let allText = true;
+    for (let i = 0; i < sets.length; i++) {
+      const part = this.quiet ? sets[i]!.encodeQuiet(i) : sets[i]!.encodeClassic();
+      if (typeof part !== 'string') allText = false;
+      parts[i] = part;
+    }
+    if (this.quiet) parts[sets.length] = encodeMetaNoop();
+    if (allText) return (parts as string[]).join('');
+    return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+  }
+
+  onLine(line: string, server: string): boolean {
+    return this.quiet ? this.onSetLine(line, server) : this.onClassicLine(line, server);
+  }
+
+  private onClassicLine(line: string, server: string): boolean {
+    const set = this.sets[this.next++]!;
+    if (line === 'STORED') set.resolve(true);
+    else if (line === 'NOT_STORED') set.resolve(false);
+    else set.reject(this.errorOf(line, server));
+    return this.next === this.sets.length;
+  }
+
+  private onSetLine(line: string, server: string): boolean {
+    const sets = this.sets;
+    const status = parseMetaStatus(line);
+    if (status === undefined) {
+      const error = this.errorOf(line, server);
+      const answered = this.answeredList();
+      for (let i = 0; i < sets.length; i++) {
+        if (answered[i]) continue;
+        answered[i] = true;
+        sets[i]!.reject(error);
+      }
+      return false;
+    }
+    if (status.code === 'MN') {
+      const answered = this.answered;
+      for (let i = 0; i < sets.length; i++) if (answered?.[i] !== true) sets[i]!.resolve(true);
+      return true;
+    }
+    const opaque = metaFlag(status.flags, 'O');
+    const index = opaque === undefined || !/^\d{1,9}$/.test(opaque) ? -1 : Number(opaque);
+    // What memcached returns is input: a status naming no set of this line, or one already answered,
+    // means the replies are out of step.
+    if (index < 0 || index >= sets.length || this.answered?.[index] === true) {
+      throw new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to a line of ${sets.length} "ms"`, {
+        server,
+      });
+    }
+    if (status.code !== 'NS' && status.code !== 'HD') {
+      throw new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to "ms"`, { server });
+    }
+    this.answeredList()[index] = true;
+    sets[index]!.resolve(status.code === 'HD');
+    return false;
+  }
+
+  onValue(key: string, _flags: number, _data: Buffer, _cas: string | undefined, server: string): void {
+    throw new ProtocolError(`unexpected VALUE ${key} in reply to a line of sets`, { server });
+  }
+
+  onMetaValue(_flags: string, _data: Buffer, server: string): boolean {
+    throw new ProtocolError('unexpected VA in reply to a line of sets', { server });
+  }
+
+  fail(error: Error): void {
+    const sets = this.sets;
+    if (!this.quiet) {
+      for (let i = this.next; i < sets.length; i++) sets[i]!.reject(error);
+      return;
+    }
+    const answered = this.answered;
+    for (let i = 0; i < sets.length; i++) if (answered?.[i] !== true) sets[i]!.reject(error);
+  }
+
+  private answeredList(): boolean[] {
+    this.answered ??= new Array<boolean>(this.sets.length).fill(false);
+    return this.answered;
+  }
+
+  private errorOf(line: string, server: string): Error {
+    const error = errorReply(line, server);
+    if (error === undefined) {
+      throw new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to a set`, { server });
+    }
+    return error;
+  }
+}
