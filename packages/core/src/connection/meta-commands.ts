@@ -1,7 +1,12 @@
 import { type MemwireError, ProtocolError } from '../errors.js';
-import type { Wire } from '../protocol/encoder.js';
-import { encodeMetaNoop, type MetaStatus, metaFlag, parseMetaStatus } from '../protocol/meta.js';
-import { errorReply } from '../protocol/replies.js';
+import { joinWires, type Wire } from '../protocol/encoder.js';
+import {
+  encodeMetaNoop,
+  type MetaStatus,
+  metaFlag,
+  parseMetaStatus,
+  readQuietReply,
+} from '../protocol/meta.js';
 import { describe, SingleReplyCommand } from './commands.js';
 
 /**
@@ -167,7 +172,7 @@ export interface BatchEntry {
  * reply line instead of N. Outcomes per index: true unless a `NS`/`EX`/`NF` names it (false); an
  * error line names no command, so it becomes the outcome of every command not already answered.
  */
-export class MetaBatchCommand extends MetaCommand<(boolean | MemwireError)[]> {
+export class MetaBatchCommand extends SingleReplyCommand<(boolean | MemwireError)[]> {
   private readonly outcomes: (boolean | MemwireError | undefined)[];
 
   constructor(entries: readonly BatchEntry[]) {
@@ -180,32 +185,21 @@ export class MetaBatchCommand extends MetaCommand<(boolean | MemwireError)[]> {
     return this.outcomes.length;
   }
 
-  override onLine(line: string, server: string): boolean {
-    const status = parseMetaStatus(line);
-    if (status !== undefined) return this.onStatus(status, server);
-    const error = errorReply(line, server);
-    if (error === undefined) throw this.unexpected(line, server);
-    for (let i = 0; i < this.outcomes.length; i++) this.outcomes[i] ??= error;
-    return false;
-  }
-
-  protected onStatus(status: MetaStatus, server: string): boolean {
-    if (status.code === 'MN') {
+  onLine(line: string, server: string): boolean {
+    const reply = readQuietReply(line, server, this.outcomes.length);
+    if (reply.kind === 'end') {
       this.resolve(this.outcomes.map((outcome) => outcome ?? true));
       return true;
     }
-    const opaque = metaFlag(status.flags, 'O');
-    const index = opaque === undefined || !/^\d{1,9}$/.test(opaque) ? -1 : Number(opaque);
-    if (index < 0 || index >= this.outcomes.length) throw this.unexpected(status.code, server);
-    if (status.code === 'HD') this.outcomes[index] = true;
-    else if (status.code === 'NS' || status.code === 'EX' || status.code === 'NF')
-      this.outcomes[index] = false;
-    else throw this.unexpected(status.code, server);
+    if (reply.kind === 'error') {
+      for (let i = 0; i < this.outcomes.length; i++) this.outcomes[i] ??= reply.error;
+      return false;
+    }
+    this.outcomes[reply.index] = reply.code === 'HD';
     return false;
   }
-}
 
-function joinWires(parts: readonly Wire[]): Wire {
-  if (parts.every((part) => typeof part === 'string')) return (parts as string[]).join('');
-  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+  onMetaValue(_flags: string, _data: Buffer, server: string): boolean {
+    throw new ProtocolError('unexpected VA in reply to a quiet batch', { server });
+  }
 }

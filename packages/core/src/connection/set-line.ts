@@ -1,6 +1,6 @@
 import { ProtocolError } from '../errors.js';
-import { byteLength, encodeStorage, type Wire, withData } from '../protocol/encoder.js';
-import { encodeMetaNoop, metaFlag, parseMetaStatus } from '../protocol/meta.js';
+import { byteLength, encodeStorage, joinWires, type Wire, withData } from '../protocol/encoder.js';
+import { encodeMetaNoop, readQuietReply } from '../protocol/meta.js';
 import { errorReply } from '../protocol/replies.js';
 import type { Command } from './commands.js';
 
@@ -104,19 +104,14 @@ export class SetLine implements Command {
     if (sets.length === 1) return sets[0]!.encodeClassic();
     this.quiet = sets.length >= MIN_QUIET_LINE;
     const parts: Wire[] = new Array(sets.length + (this.quiet ? 1 : 0));
-    let allText = true;
-    for (let i = 0; i < sets.length; i++) {
-      const part = this.quiet ? sets[i]!.encodeQuiet(i) : sets[i]!.encodeClassic();
-      if (typeof part !== 'string') allText = false;
-      parts[i] = part;
-    }
+    for (let i = 0; i < sets.length; i++)
+      parts[i] = this.quiet ? sets[i]!.encodeQuiet(i) : sets[i]!.encodeClassic();
     if (this.quiet) parts[sets.length] = encodeMetaNoop();
-    if (allText) return (parts as string[]).join('');
-    return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+    return joinWires(parts);
   }
 
   onLine(line: string, server: string): boolean {
-    return this.quiet ? this.onSetLine(line, server) : this.onClassicLine(line, server);
+    return this.quiet ? this.onQuietLine(line, server) : this.onClassicLine(line, server);
   }
 
   private onClassicLine(line: string, server: string): boolean {
@@ -127,38 +122,29 @@ export class SetLine implements Command {
     return this.next === this.sets.length;
   }
 
-  private onSetLine(line: string, server: string): boolean {
+  private onQuietLine(line: string, server: string): boolean {
     const sets = this.sets;
-    const status = parseMetaStatus(line);
-    if (status === undefined) {
-      const error = this.errorOf(line, server);
-      const answered = this.answeredList();
+    const reply = readQuietReply(line, server, sets.length);
+    this.answered ??= new Array<boolean>(sets.length).fill(false);
+    const answered = this.answered;
+    if (reply.kind === 'end') {
+      for (let i = 0; i < sets.length; i++) if (!answered[i]) sets[i]!.resolve(true);
+      return true;
+    }
+    if (reply.kind === 'error') {
       for (let i = 0; i < sets.length; i++) {
         if (answered[i]) continue;
         answered[i] = true;
-        sets[i]!.reject(error);
+        sets[i]!.reject(reply.error);
       }
       return false;
     }
-    if (status.code === 'MN') {
-      const answered = this.answered;
-      for (let i = 0; i < sets.length; i++) if (answered?.[i] !== true) sets[i]!.resolve(true);
-      return true;
+    // A set is answered once, and `ms` in set mode says HD or NS: anything else is out of step.
+    if (answered[reply.index] || reply.code === 'EX' || reply.code === 'NF') {
+      throw new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to a line of sets`, { server });
     }
-    const opaque = metaFlag(status.flags, 'O');
-    const index = opaque === undefined || !/^\d{1,9}$/.test(opaque) ? -1 : Number(opaque);
-    // What memcached returns is input: a status naming no set of this line, or one already answered,
-    // means the replies are out of step.
-    if (index < 0 || index >= sets.length || this.answered?.[index] === true) {
-      throw new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to a line of ${sets.length} "ms"`, {
-        server,
-      });
-    }
-    if (status.code !== 'NS' && status.code !== 'HD') {
-      throw new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to "ms"`, { server });
-    }
-    this.answeredList()[index] = true;
-    sets[index]!.resolve(status.code === 'HD');
+    answered[reply.index] = true;
+    sets[reply.index]!.resolve(reply.code === 'HD');
     return false;
   }
 
@@ -178,11 +164,6 @@ export class SetLine implements Command {
     }
     const answered = this.answered;
     for (let i = 0; i < sets.length; i++) if (answered?.[i] !== true) sets[i]!.reject(error);
-  }
-
-  private answeredList(): boolean[] {
-    this.answered ??= new Array<boolean>(this.sets.length).fill(false);
-    return this.answered;
   }
 
   private errorOf(line: string, server: string): Error {

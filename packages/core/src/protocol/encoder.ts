@@ -51,6 +51,12 @@ export function withData(header: string, data: Uint8Array | string): Wire {
   return out;
 }
 
+/** Commands as one Wire: text joined when every part is text, else one Buffer. */
+export function joinWires(parts: readonly Wire[]): Wire {
+  if (parts.every((part) => typeof part === 'string')) return (parts as string[]).join('');
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+}
+
 /** Bytes a value takes on the wire: a string counts as UTF-8. */
 export function byteLength(data: Uint8Array | string): number {
   return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;

@@ -8,8 +8,10 @@
  * (miss), `MN` (the end of a quiet batch), and `VA <bytes> <flags>*` + data (read by the parser);
  * each may carry return flags (`HD t30`, `NS O7`).
  */
+import { type MemwireError, ProtocolError } from '../errors.js';
 import type { Wire } from './encoder.js';
 import { byteLength, withData } from './encoder.js';
+import { errorReply } from './replies.js';
 
 export type MetaVerb = 'mg' | 'ms' | 'md' | 'ma';
 
@@ -51,4 +53,36 @@ export function metaFlag(flags: readonly string[] | string, letter: string): str
   const list = typeof flags === 'string' ? (flags === '' ? [] : flags.split(' ')) : flags;
   for (const flag of list) if (flag[0] === letter) return flag.slice(1);
   return undefined;
+}
+
+/**
+ * One reply line to a quiet batch of `size` commands sent with `O<index>`: the batch's end (`MN`), a
+ * command's own answer (`HD`, `NS`, `EX`, `NF` naming its index), or an error line, which names no
+ * command. Anything else, or an answer naming no command of the batch, throws (the replies are out of
+ * step: what memcached returns is input).
+ */
+export type QuietReply =
+  | { kind: 'end' }
+  | { kind: 'answer'; index: number; code: 'HD' | 'NS' | 'EX' | 'NF' }
+  | { kind: 'error'; error: MemwireError };
+
+export function readQuietReply(line: string, server: string, size: number): QuietReply {
+  const status = parseMetaStatus(line);
+  if (status === undefined) {
+    const error = errorReply(line, server);
+    if (error === undefined) throw outOfStep(line, server);
+    return { kind: 'error', error };
+  }
+  if (status.code === 'MN') return { kind: 'end' };
+  const opaque = metaFlag(status.flags, 'O');
+  const index = opaque === undefined || !/^\d{1,9}$/.test(opaque) ? -1 : Number(opaque);
+  const code = status.code;
+  if (index < 0 || index >= size || (code !== 'HD' && code !== 'NS' && code !== 'EX' && code !== 'NF')) {
+    throw outOfStep(line, server);
+  }
+  return { kind: 'answer', index, code };
+}
+
+function outOfStep(line: string, server: string): ProtocolError {
+  return new ProtocolError(`unexpected reply "${line.slice(0, 80)}" to a quiet batch`, { server });
 }
