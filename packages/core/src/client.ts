@@ -951,11 +951,11 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       const wire = this.wireKey(key);
       const { data, flags } = this.encodeValue(value, trace);
       const exptime = toExptime(options?.ttl ?? this.config.ttl);
-      // A plain set to a server speaking meta joins the tick's line of sets (set-line.ts): a long
-      // line goes quiet, one reply for the line when every set succeeds. A caller's signal needs a command of its own, which the
-      // connection can drop unwritten; add/replace/append/prepend stay classic, each with its answer;
-      // so does a large value, the one a server's smaller item size (-I) refuses with an error line
-      // that names no command and would fail the line's other sets too.
+      // A plain set to a server speaking meta joins the tick's line of sets (set-line.ts), quiet from
+      // two sets: one reply for the line when every set succeeds. A caller's signal needs a command
+      // of its own, which the connection can drop unwritten; add/replace/append/prepend stay classic,
+      // each with its answer; so does a large value, the one a server's smaller item size (-I)
+      // refuses with an error line that names no command and would fail the line's other sets too.
       if (verb === 'set' && this.callSignal === undefined && fitsSetLine(data)) {
         const pool = this.topology.route(wire);
         const known = pool.meta.known;

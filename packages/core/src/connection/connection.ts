@@ -89,7 +89,7 @@ export class Connection implements ReplySink {
    * value sent) once a tick, as in one line.
    */
   private cutKeys: Partial<Record<RetrievalVerb, Map<string, RetrievalCommand>>> = {};
-  /** This tick's open line of `set`s (a server speaking meta: quiet from two sets), cut like the get lines. */
+  /** This tick's open line of `set`s (to a server speaking meta; quiet from two), cut like the get lines. */
   private openSets: SetLine | undefined;
   /** A background probe is checking this connection's server; it is not up until it answers. */
   private probing = false;

@@ -63,7 +63,10 @@ export class MetaSupport {
     return this.answer;
   }
 
-  /** Asks in the background, if not yet known and the server is not down; a failure to ask is left for the next call. */
+  /**
+   * Asks in the background, if not yet known, not being asked, and the server is not down; a failure
+   * to ask is left for the next call.
+   */
   warm(): void {
     if (
       this.known === undefined &&
