@@ -924,9 +924,10 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     wire: string,
     command: { promise: Promise<T>; signal: AbortSignal | undefined } & Parameters<Connection['send']>[0],
     trace?: CommandTrace,
+    /** `wire`'s server, when the caller has routed it already. */
+    pool: ServerPool = this.topology.route(wire),
   ): Promise<T> {
     command.signal = this.callSignal;
-    const pool = this.topology.route(wire);
     if (trace !== undefined) trace.server = pool.address;
     // Keyed: a get line of other keys stays open past it (Connection.send).
     pool.forKey(wire).send(command, wire);
@@ -956,8 +957,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
       // of its own, which the connection can drop unwritten; add/replace/append/prepend stay classic,
       // each with its answer; so does a large value, the one a server's smaller item size (-I)
       // refuses with an error line that names no command and would fail the line's other sets too.
+      const pool = this.topology.route(wire);
       if (verb === 'set' && this.callSignal === undefined && fitsSetLine(data)) {
-        const pool = this.topology.route(wire);
         const known = pool.meta.known;
         if (known === true) {
           if (trace !== undefined) trace.server = pool.address;
@@ -967,11 +968,8 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
         }
         if (known === undefined) pool.meta.warm();
       }
-      return this.sendTo(
-        wire,
-        new StatusCommand(encodeStorage(verb, wire, flags, exptime, data), 'STORED'),
-        trace,
-      );
+      const bytes = encodeStorage(verb, wire, flags, exptime, data);
+      return this.sendTo(wire, new StatusCommand(bytes, 'STORED'), trace, pool);
     });
   }
 

@@ -5,18 +5,8 @@ import { errorReply } from '../protocol/replies.js';
 import type { Command } from './commands.js';
 
 /**
- * The fewest sets a line sends quiet: every line of two or more. memcached spends a little more on an
- * `ms` than on a `set`, and one more command on the `mn`, so short lines sent classic looked cheaper;
- * measured with builds taking turns (bench/README.md, "Sets in quiet lines"), lines sent classic below
- * 4, 6 or 8 sets gave 0.94–1.14× the sets per second of classic sets at c=17 and c=50, where lines
- * quiet from two sets gave 1.19–1.57×: the replies saved are what lets the client and the server
- * overlap.
- */
-export const MIN_QUIET_LINE = 2;
-
-/**
  * One caller's `set` waiting in a tick's line: its key, value and flags, encoded when the line is
- * sealed (classic, or quiet with its place in the line), and its promise.
+ * sealed (classic when alone, else quiet with its place in the line), and its promise.
  */
 export class LineSet {
   readonly promise: Promise<boolean>;
@@ -52,26 +42,28 @@ export class LineSet {
 
 /**
  * The concurrent `set`s of a tick to one server that speaks the meta protocol, as one command. A line
- * of {@link MIN_QUIET_LINE} sets or more goes quiet: each `ms … q O<i>`, then `mn`, whose `MN` closes
- * the line; memcached says nothing of a set that succeeded, so the line costs the server one reply
- * to write and the client one to read and match, where classic `set`s cost one each. A set alone is
- * a classic `set`, answered `STORED`.
+ * of two or more goes quiet: each `ms … q O<i>`, then `mn`, whose `MN` closes the line; memcached says
+ * nothing of a set that succeeded, so the line costs the server one reply to write and the client one
+ * to read and match, where classic `set`s cost one each. A set alone is a classic `set`, answered
+ * `STORED`.
+ *
+ * Why from two: memcached spends a little more on an `ms` than on a `set`, and one more command on the
+ * `mn`, so short lines sent classic looked cheaper; measured with builds taking turns (bench/README.md,
+ * "Sets in quiet lines"), lines sent classic below 4, 6 or 8 sets gave 0.94–1.14× the sets per second
+ * of classic sets at c=17 and c=50, where lines quiet from two gave 1.19–1.57×: the replies saved are
+ * what lets the client and the server overlap.
  *
  * What each caller of a quiet line gets: true, unless a `NS` names it (false: not stored). An error
  * line (`SERVER_ERROR out of memory storing object`) names no command, so it fails every set of the
  * line that had no answer of its own: those sets may or may not have been stored, and the callers are
- * told they failed rather than that they succeeded. In a classic line each reply is its own set's.
+ * told they failed rather than that they succeeded.
  */
 export class SetLine implements Command {
   deadline = 0;
   /** Lines carry no signal: a caller with one sends its own command (see Client.store). */
   readonly signal = undefined;
   private readonly sets: LineSet[] = [];
-  /** Decided when the line is encoded, by its length. */
-  private quiet = false;
-  /** Classic: the sets answered so far, in order. */
-  private next = 0;
-  /** Quiet: the sets answered before the `MN` (a `NS`, or an error line). */
+  /** The sets answered before the `MN` (a `NS`, or an error line), made at the first. */
   private answered: boolean[] | undefined;
   private encoded: Wire | undefined;
 
@@ -99,27 +91,27 @@ export class SetLine implements Command {
     return this.encoded;
   }
 
+  /** No set joins a line once it is sealed, so its length decides: quiet from two sets. */
+  private get quiet(): boolean {
+    return this.sets.length > 1;
+  }
+
   private encode(): Wire {
     const sets = this.sets;
-    if (sets.length === 1) return sets[0]!.encodeClassic();
-    this.quiet = sets.length >= MIN_QUIET_LINE;
-    const parts: Wire[] = new Array(sets.length + (this.quiet ? 1 : 0));
-    for (let i = 0; i < sets.length; i++)
-      parts[i] = this.quiet ? sets[i]!.encodeQuiet(i) : sets[i]!.encodeClassic();
-    if (this.quiet) parts[sets.length] = encodeMetaNoop();
+    if (!this.quiet) return sets[0]!.encodeClassic();
+    const parts: Wire[] = new Array(sets.length + 1);
+    for (let i = 0; i < sets.length; i++) parts[i] = sets[i]!.encodeQuiet(i);
+    parts[sets.length] = encodeMetaNoop();
     return joinWires(parts);
   }
 
   onLine(line: string, server: string): boolean {
-    return this.quiet ? this.onQuietLine(line, server) : this.onClassicLine(line, server);
-  }
-
-  private onClassicLine(line: string, server: string): boolean {
-    const set = this.sets[this.next++]!;
+    if (this.quiet) return this.onQuietLine(line, server);
+    const set = this.sets[0]!;
     if (line === 'STORED') set.resolve(true);
     else if (line === 'NOT_STORED') set.resolve(false);
     else set.reject(this.errorOf(line, server));
-    return this.next === this.sets.length;
+    return true;
   }
 
   private onQuietLine(line: string, server: string): boolean {
@@ -158,10 +150,6 @@ export class SetLine implements Command {
 
   fail(error: Error): void {
     const sets = this.sets;
-    if (!this.quiet) {
-      for (let i = this.next; i < sets.length; i++) sets[i]!.reject(error);
-      return;
-    }
     const answered = this.answered;
     for (let i = 0; i < sets.length; i++) if (answered?.[i] !== true) sets[i]!.reject(error);
   }
