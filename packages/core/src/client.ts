@@ -55,7 +55,7 @@ import {
   type Wire,
 } from './protocol/encoder.js';
 import { createKeyMapper } from './protocol/keys.js';
-import { encodeMeta, encodeMetaSet } from './protocol/meta.js';
+import { encodeMeta, encodeMetaSet, encodeQuietSet } from './protocol/meta.js';
 import { toExptime } from './protocol/ttl.js';
 import { type StatsSummary, summarizeStats } from './stats-summary.js';
 import { type CommandTrace, isTracing, publishServerState, traceCommand } from './tracing.js';
@@ -546,7 +546,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
           },
           (i, opaque) => {
             const { wire, flags, data } = commands[i]!;
-            return encodeMetaSet(wire, data, [`T${exptime}`, `F${flags}`, 'q', `O${opaque}`]);
+            return encodeQuietSet(wire, data, exptime, flags, opaque);
           },
         ),
       );

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../errors.js';
-import { byteLength, encodeStorage, joinWires, type Wire, withData } from '../protocol/encoder.js';
-import { encodeMetaNoop, readQuietReply } from '../protocol/meta.js';
+import { encodeStorage, joinWires, type Wire } from '../protocol/encoder.js';
+import { encodeMetaNoop, encodeQuietSet, readQuietReply } from '../protocol/meta.js';
 import { errorReply } from '../protocol/replies.js';
 import type { Command } from './commands.js';
 
@@ -32,11 +32,7 @@ export class LineSet {
 
   /** `ms … q O<opaque>`: a success says nothing, a failure names its place in the line. */
   encodeQuiet(opaque: number): Wire {
-    const data = this.data;
-    return withData(
-      `ms ${this.key} ${byteLength(data)} T${this.exptime} F${this.flags} q O${opaque}\r\n`,
-      data,
-    );
+    return encodeQuietSet(this.key, this.data, this.exptime, this.flags, opaque);
   }
 }
 

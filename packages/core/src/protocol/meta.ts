@@ -28,6 +28,25 @@ export function encodeMetaSet(key: string, data: Uint8Array | string, flags: rea
   );
 }
 
+/**
+ * `ms <key> <datalen> [T<exptime>] [F<flags>] q O<opaque>\r\n<data>\r\n`: a set that says nothing when it
+ * succeeds and names its place (the opaque) when it does not. `T` and `F` are left out when 0, which is
+ * what `ms` stores without them (never expires; flags 0, a string's): memcached parses two tokens less
+ * per set, measured at 1.02–1.16× the sets per second of quiet lines carrying `T0 F0`
+ * (bench/README.md, "Sets in quiet lines").
+ */
+export function encodeQuietSet(
+  key: string,
+  data: Uint8Array | string,
+  exptime: number,
+  flags: number,
+  opaque: number,
+): Wire {
+  const ttl = exptime === 0 ? '' : ` T${exptime}`;
+  const typed = flags === 0 ? '' : ` F${flags}`;
+  return withData(`ms ${key} ${byteLength(data)}${ttl}${typed} q O${opaque}\r\n`, data);
+}
+
 /** `mn\r\n`: answered `MN` once every command before it on the connection has been answered. */
 export function encodeMetaNoop(): string {
   return 'mn\r\n';

@@ -62,12 +62,34 @@ describe('sets in quiet lines', () => {
       Promise.all(keys.map((key, i) => client.set(key, `v${i}`, { ttl: 60 }))),
     );
     expect(result).toEqual(Array(30).fill(true));
-    expect(sent.match(/^ms \S+ \d+ T60 F\d+ q O\d+\r$/gm)).toHaveLength(30);
+    expect(sent.match(/^ms \S+ \d+ T60 q O\d+\r$/gm)).toHaveLength(30);
     const lines = sent.match(/^mn\r$/gm)?.length ?? 0;
     expect(lines).toBeGreaterThan(1);
     expect(lines).toBeLessThan(30);
     expect(received).toBe('MN\r\n'.repeat(lines));
     expect(await client.getMany(keys)).toEqual(new Map(keys.map((key, i) => [key, `v${i}`])));
+  });
+
+  test('a quiet set leaves out T and F when 0, and stores what they meant: no expiry, a string', async () => {
+    const { client, connection } = await metaClient();
+    const keys = Array.from({ length: 12 }, (_, i) => uniqueKey(`tf${i}`));
+    // Every key first lives 100 s, so a set without T that kept the old TTL would show it.
+    await Promise.all(keys.map((key) => client.set(key, 'old', { ttl: 100 })));
+    const values = keys.map((_, i) => (i % 3 === 0 ? `text${i}` : i % 3 === 1 ? { n: i } : i));
+    const { sent } = await during(connection, () =>
+      Promise.all(keys.map((key, i) => client.set(key, values[i]!, i % 2 === 0 ? {} : { ttl: 50 }))),
+    );
+    const quiet = sent.match(/^ms .*$/gm) ?? [];
+    expect(quiet).toHaveLength(12);
+    expect(quiet.filter((line) => / T/.test(line))).toHaveLength(6);
+    expect(quiet.filter((line) => / F/.test(line))).toHaveLength(8);
+    for (const [i, key] of keys.entries()) {
+      expect(await client.get(key)).toEqual(values[i]);
+      const ttl = await client.ttl(key);
+      if (i % 2 === 0) expect(ttl).toBe(Number.POSITIVE_INFINITY);
+      else expect(ttl).toBeGreaterThan(40);
+      if (i % 2 === 1) expect(ttl).toBeLessThanOrEqual(50);
+    }
   });
 
   test('a set alone is a classic set, answered STORED', async () => {
