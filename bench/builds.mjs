@@ -5,7 +5,7 @@
 // It starts its own memcached and ends it by pid.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exitOnSignal, log, parseFlags, printableValue, runMeta, startMemcached } from './lib.mjs';
+import { exitOnSignal, log, parseFlags, printableValue, runMeta, startServers } from './lib.mjs';
 
 const USAGE = `usage: node bench/builds.mjs --builds=<dist/index.mjs>,<dist/index.mjs>[,…] [options]
 
@@ -17,9 +17,11 @@ const USAGE = `usage: node bench/builds.mjs --builds=<dist/index.mjs>,<dist/inde
   --turns=N          turns per build (default 8)
   --ops=N            operations per turn (default 20000; getMany: a fiftieth as many calls)
   --threads=N        memcached worker threads (default 2)
+  --servers=N        memcached processes, keys spread over them by ketama (default 1; -t 1 each when > 1,
+                     as bench/cluster.mjs runs them)
   --help             this text
 `;
-const flags = parseFlags(USAGE, ['builds', 'op', 'concurrency', 'turns', 'ops', 'threads']);
+const flags = parseFlags(USAGE, ['builds', 'op', 'concurrency', 'turns', 'ops', 'threads', 'servers']);
 const BUILDS = (flags.opt('builds') ?? '').split(',').filter(Boolean);
 if (BUILDS.length < 1) {
   process.stderr.write(`--builds is required\n\n${USAGE}`);
@@ -28,7 +30,8 @@ if (BUILDS.length < 1) {
 const OP = flags.opt('op') ?? 'get';
 const CONCURRENCY = Number(flags.opt('concurrency') ?? 50);
 const TURNS = Number(flags.opt('turns') ?? 8);
-const THREADS = Number(flags.opt('threads') ?? 2);
+const SERVERS = Number(flags.opt('servers') ?? 1);
+const THREADS = Number(flags.opt('threads') ?? (SERVERS > 1 ? 1 : 2));
 const KEYSPACE = 1000;
 const VALUE = printableValue(100);
 const keyOf = (i) => `builds:${i % KEYSPACE}`;
@@ -66,12 +69,13 @@ async function turn(client) {
 
 async function main() {
   const meta = runMeta({ quick: false, warmupMs: 0, durationMs: 0 }, {});
-  const server = await startMemcached({ memoryMb: 256, threads: THREADS });
+  const servers = await startServers(SERVERS, { memoryMb: SERVERS > 1 ? 64 : 256, threads: THREADS });
+  const list = servers.map((server) => server.address).join(',');
   const clients = [];
   try {
     for (const path of BUILDS) {
       const { createClient } = await import(pathToFileURL(resolve(path)).href);
-      clients.push({ path, client: createClient({ servers: server.address, env: {} }) });
+      clients.push({ path, client: createClient({ servers: list, env: {} }) });
     }
     for (let i = 0; i < KEYSPACE; i += 50)
       await Promise.all(Array.from({ length: 50 }, (_, j) => clients[0].client.set(keyOf(i + j), VALUE)));
@@ -88,7 +92,7 @@ async function main() {
     }
     const total = PER_TURN * TURNS;
     console.log(
-      `# ${OP} at c=${CONCURRENCY}, ${TURNS} turns of ${PER_TURN} per build (${meta.date}, node ${meta.node}, ${meta.cpu} ×${meta.cores}, ${meta.memcached} -t ${THREADS})\n`,
+      `# ${OP} at c=${CONCURRENCY}, ${TURNS} turns of ${PER_TURN} per build (${meta.date}, node ${meta.node}, ${meta.cpu} ×${meta.cores}, ${SERVERS} × ${meta.memcached} -t ${THREADS})\n`,
     );
     console.log('| build | ops/s | client CPU µs/op | rate ÷ the first build |');
     console.log('|---|---:|---:|---:|');
@@ -100,7 +104,7 @@ async function main() {
     });
   } finally {
     for (const { client } of clients) await client.close();
-    await server.stop();
+    for (const server of servers) await server.stop();
   }
   process.exit(0);
 }

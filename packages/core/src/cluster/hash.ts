@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { KeyHash } from '../config/options.js';
+import { md5FirstWord } from './md5.js';
 
 /** A 32-bit key hash, as libhashkit computes it over the key's UTF-8 bytes. */
 export type HashFunction = (text: string) => number;
@@ -9,7 +9,7 @@ export type HashFunction = (text: string) => number;
  * Also the key hash of weighted ketama, which sets it (libmemcached behavior.cc, KETAMA_WEIGHTED).
  */
 export function md5Hash(text: string): number {
-  return createHash('md5').update(text).digest().readUInt32LE(0);
+  return md5FirstWord(text);
 }
 
 /**
@@ -21,17 +21,29 @@ export function md5Hash(text: string): number {
  * place non-ASCII keys differently from x86-64 builds; we match x86-64.
  */
 export function oneAtATimeHash(text: string): number {
-  const bytes = Buffer.from(text);
   let hash = 0;
-  for (const byte of bytes) {
-    hash = (hash + ((byte << 24) >> 24)) | 0;
-    hash = (hash + (hash << 10)) | 0;
-    hash ^= hash >>> 6;
+  // ASCII, the usual key: each UTF-16 unit is its one UTF-8 byte, and no Buffer is allocated.
+  let i = 0;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) break;
+    hash = addByte(hash, code);
+  }
+  if (i < text.length) {
+    hash = 0;
+    for (const byte of Buffer.from(text)) hash = addByte(hash, (byte << 24) >> 24);
   }
   hash = (hash + (hash << 3)) | 0;
   hash ^= hash >>> 11;
   hash = (hash + (hash << 15)) | 0;
   return hash >>> 0;
+}
+
+/** One step of one-at-a-time over a byte (already sign-extended where libhashkit does it). */
+function addByte(hash: number, byte: number): number {
+  let next = (hash + byte) | 0;
+  next = (next + (next << 10)) | 0;
+  return next ^ (next >>> 6);
 }
 
 export function hashFunction(name: KeyHash): HashFunction {

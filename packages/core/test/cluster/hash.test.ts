@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { hashFunction, md5Hash, oneAtATimeHash } from '../../src/cluster/hash.js';
@@ -73,6 +74,37 @@ describe('md5Hash', () => {
     expect(md5Hash('\u00e9')).toBe(0x97cddd66);
     expect(md5Hash('\u043a\u043b\u044e\u0447')).toBe(0x667b65c3);
     expect(md5Hash('\u{1f600}')).toBe(0xc3ea022a);
+  });
+
+  // md5Hash is written out (md5.ts) rather than a node:crypto Hash per key; node:crypto is the reference.
+  const reference = (text: string) => createHash('md5').update(text).digest().readUInt32LE(0);
+
+  test('matches node:crypto at every length around the 64-byte block edges, and past a 256-byte buffer', () => {
+    for (let length = 0; length <= 300; length++) {
+      const text = 'k'.repeat(length);
+      expect(md5Hash(text), `${length} bytes`).toBe(reference(text));
+    }
+    // Multi-byte UTF-8 that lands the padding on each side of a block edge, and lone surrogates
+    // (both sides encode them as U+FFFD).
+    for (const text of [
+      '\u00e9'.repeat(27) + 'a',
+      '\u00e9'.repeat(28),
+      '\u4e2d'.repeat(200),
+      'a\ud800b',
+      '\udfff',
+    ])
+      expect(md5Hash(text)).toBe(reference(text));
+  });
+
+  test('matches node:crypto on any string, as an unsigned 32-bit integer', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+        const hash = md5Hash(text);
+        expect(hash).toBe(reference(text));
+        expect(Number.isInteger(hash) && hash >= 0 && hash <= 0xffffffff).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
