@@ -27,6 +27,7 @@ import {
 import { type PoolEvents, ServerPool } from './connection/pool.js';
 import { RetrievalCommand } from './connection/retrieval.js';
 import { LineSet } from './connection/set-line.js';
+import { WriteTiming } from './connection/write-timing.js';
 import {
   AbortError,
   ClientClosedError,
@@ -201,8 +202,10 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
         this.emit('serverUp', { server: pool.address });
       },
     };
+    // Connections to the servers in use wait for each other's replies before writing (WriteTiming).
+    const writeTiming = new WriteTiming(() => this.topology.pools);
     this.makePool = (server, poolSize = config.poolSize) =>
-      new ServerPool({ ...config, poolSize, server, login }, events);
+      new ServerPool({ ...config, poolSize, server, login, writeTiming }, events);
     // With auto discovery the configured servers are configuration endpoints. One of them is itself a
     // node (AWS points the endpoint at one), so until the first answer the ring uses them as nodes.
     this.topology = new Topology(
@@ -215,7 +218,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     if (config.autoDiscovery !== undefined) {
       const quiet: PoolEvents = { serverDown: () => {}, serverUp: () => {} };
       const endpoints = config.servers.map(
-        (server) => new ServerPool({ ...config, poolSize: 1, server, login }, quiet),
+        (server) => new ServerPool({ ...config, poolSize: 1, server, login, writeTiming }, quiet),
       );
       const onError = (error: DiscoveryError): void => {
         this.emit('discoveryError', { error });

@@ -25,6 +25,7 @@ import { PendingCommands } from './pending-commands.js';
 import { type GetSink, RetrievalCommand } from './retrieval.js';
 import { type LineSet, SetLine } from './set-line.js';
 import { ServerSocket } from './socket.js';
+import type { WriteTiming } from './write-timing.js';
 
 /**
  * How single-key gets are cut into lines: about LINES_IN_FLIGHT lines for the commands this
@@ -58,6 +59,8 @@ export interface ConnectionSettings {
   maxPendingCommands: number;
   /** Unref the socket while nothing waits on it (ClientOptions.unrefWhenIdle). */
   unrefWhenIdle: boolean;
+  /** When writes happen, shared by the connections of one client. */
+  writeTiming: WriteTiming;
 }
 
 /**
@@ -117,6 +120,11 @@ export class Connection implements ReplySink {
           }),
         ),
     );
+  }
+
+  /** Commands are on the wire, unanswered: a reply may be on its way. */
+  get owesReplies(): boolean {
+    return this.pending.owesReplies;
   }
 
   /** True when the socket is connected and logged in. */
@@ -366,9 +374,9 @@ export class Connection implements ReplySink {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // nextTick runs after the current job and its promise continuations have issued their commands,
-    // so a burst of concurrent calls leaves in one write and one get line.
-    process.nextTick(this.flush);
+    // At the end of the tick at the earliest: the current job and its promise continuations have issued
+    // their commands by then, so a burst of concurrent calls leaves in one write and one get line.
+    this.settings.writeTiming.schedule(this, this.flush);
   }
 
   private readonly flush = (): void => {

@@ -61,6 +61,11 @@ export class PendingCommands {
     return this.written.length === 0 && this.held.length === 0;
   }
 
+  /** Some command has been handed to the socket and not answered (the unwritten tail aside). */
+  get owesReplies(): boolean {
+    return this.written.length > this.unwritten;
+  }
+
   get hasOutput(): boolean {
     return this.outbox.length > 0;
   }

@@ -5,6 +5,7 @@ import type { Protocol } from '../config/options.js';
 import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { MetaSupport } from './meta-support.js';
+import type { ReplyDebtors } from './write-timing.js';
 
 export type PoolSettings = Omit<ConnectionSettings, 'login' | 'health'> &
   HealthSettings & {
@@ -28,7 +29,7 @@ export interface PoolEvents {
  * order, while with several, commands on different keys travel on different connections, which
  * memcached serves on different worker threads.
  */
-export class ServerPool {
+export class ServerPool implements ReplyDebtors {
   readonly address: string;
   readonly server: ServerAddress;
   readonly health: ServerHealth;
@@ -91,6 +92,12 @@ export class ServerPool {
       if (group.length > 0) byConnection.set(connections[i]!, group);
     });
     return byConnection;
+  }
+
+  owesReplies(except: object): boolean {
+    for (const connection of this.connections)
+      if (connection !== except && connection.owesReplies) return true;
+    return false;
   }
 
   /** The connection for commands about the whole server (stats, version, flush_all). */

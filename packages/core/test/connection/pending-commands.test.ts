@@ -51,6 +51,24 @@ describe('PendingCommands', () => {
     vi.useRealTimers();
   });
 
+  test('owes replies only for commands handed to the socket and not answered yet', () => {
+    const a = command('delete a');
+    const b = command('delete b');
+    pending.write(a);
+    // In the outbox, not on the wire: no reply can be on its way.
+    expect(pending.owesReplies).toBe(false);
+    pending.flushTo(recorder());
+    expect(pending.owesReplies).toBe(true);
+    pending.write(b);
+    pending.complete();
+    // a is answered; b is still unwritten.
+    expect(pending.owesReplies).toBe(false);
+    pending.flushTo(recorder());
+    expect(pending.owesReplies).toBe(true);
+    pending.complete();
+    expect(pending.owesReplies).toBe(false);
+  });
+
   test('writes admitted commands in order and matches replies to them in that order', () => {
     const a = command('delete a');
     const b = command('delete b');
