@@ -19,9 +19,19 @@ const USAGE = `usage: node bench/builds.mjs --builds=<dist/index.mjs>,<dist/inde
   --threads=N        memcached worker threads (default 2)
   --servers=N        memcached processes, keys spread over them by ketama (default 1; -t 1 each when > 1,
                      as bench/cluster.mjs runs them)
+  --pool-size=N      connections per server (default: the core's)
   --help             this text
 `;
-const flags = parseFlags(USAGE, ['builds', 'op', 'concurrency', 'turns', 'ops', 'threads', 'servers']);
+const flags = parseFlags(USAGE, [
+  'builds',
+  'op',
+  'concurrency',
+  'turns',
+  'ops',
+  'threads',
+  'servers',
+  'pool-size',
+]);
 const BUILDS = (flags.opt('builds') ?? '').split(',').filter(Boolean);
 if (BUILDS.length < 1) {
   process.stderr.write(`--builds is required\n\n${USAGE}`);
@@ -31,6 +41,7 @@ const OP = flags.opt('op') ?? 'get';
 const CONCURRENCY = Number(flags.opt('concurrency') ?? 50);
 const TURNS = Number(flags.opt('turns') ?? 8);
 const SERVERS = Number(flags.opt('servers') ?? 1);
+const POOL = flags.opt('pool-size') === undefined ? {} : { poolSize: Number(flags.opt('pool-size')) };
 const THREADS = Number(flags.opt('threads') ?? (SERVERS > 1 ? 1 : 2));
 const KEYSPACE = 1000;
 const VALUE = printableValue(100);
@@ -75,7 +86,7 @@ async function main() {
   try {
     for (const path of BUILDS) {
       const { createClient } = await import(pathToFileURL(resolve(path)).href);
-      clients.push({ path, client: createClient({ servers: list, env: {} }) });
+      clients.push({ path, client: createClient({ servers: list, env: {}, ...POOL }) });
     }
     for (let i = 0; i < KEYSPACE; i += 50)
       await Promise.all(Array.from({ length: 50 }, (_, j) => clients[0].client.set(keyOf(i + j), VALUE)));

@@ -28,18 +28,23 @@ const S = new Uint8Array(64).map(
 /** The message word each step reads: i, 5i+1, 3i+5 and 7i, modulo 16, in rounds 1 to 4. */
 const G = new Uint8Array(64).map((_, i) => [i, 5 * i + 1, 3 * i + 5, 7 * i][i >> 4]! & 15);
 
-/** The padded message, reused across calls (one process, one thread: no call can interleave). */
-let buffer = new Uint8Array(256);
+/**
+ * The padded message, reused across calls (one thread: no call can interleave). Room for any memcached
+ * key (250 bytes, each UTF-16 unit at most 3 bytes of UTF-8, plus 72 of padding); a longer text (the
+ * exported ring hashes whatever it is given) gets a buffer of its own, so none is kept at its size.
+ */
+const shared = new Uint8Array(1024);
 const words = new Int32Array(16);
 const encoder = new TextEncoder();
 
 /** MD5(UTF-8 of `text`)'s first four bytes read little-endian, as `digest().readUInt32LE(0)`. */
 export function md5FirstWord(text: string): number {
-  const length = encode(text);
+  const room = text.length * 3 + 72;
+  const bytes = room <= shared.length ? shared : new Uint8Array(room);
+  const length = encodeInto(text, bytes);
   // Padding (RFC 1321 §3.1–3.2): 0x80, zeros to 8 bytes short of a 64-byte boundary, then the length in
   // bits as a little-endian 64-bit integer, which goes straight into the last block's words 14 and 15.
   const total = (((length + 8) >>> 6) + 1) << 6;
-  const bytes = buffer;
   bytes[length] = 0x80;
   bytes.fill(0, length + 1, total - 8);
   const bits = length * 8;
@@ -80,15 +85,14 @@ export function md5FirstWord(text: string): number {
   return a0 >>> 0;
 }
 
-/** Writes `text`'s UTF-8 bytes at the buffer's start, with room for the padding; returns their count. */
-function encode(text: string): number {
+/** Writes `text`'s UTF-8 bytes at the start of `bytes` (room for them is known); returns their count. */
+function encodeInto(text: string, bytes: Uint8Array): number {
   const n = text.length;
-  // A UTF-16 unit becomes at most 3 UTF-8 bytes; the padding needs at most 72 more.
-  if (buffer.length < n * 3 + 72) buffer = new Uint8Array(n * 3 + 72);
   for (let i = 0; i < n; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 0x80) return encoder.encodeInto(text, buffer).written;
-    buffer[i] = code;
+    // Not ASCII: the encoder's UTF-8, lone surrogates as U+FFFD like Buffer.from and node:crypto.
+    if (code >= 0x80) return encoder.encodeInto(text, bytes).written;
+    bytes[i] = code;
   }
   return n;
 }

@@ -12,9 +12,10 @@ export interface ReplyDebtors {
  * read one socket after another in its poll phase, and the callers each reply resumes issue their next
  * commands to every server. Written at the end of each reply's tick, the commands of one poll phase
  * leave in up to one write per server per reply; written once the poll phase is over (setImmediate),
- * in one write per server. Over three servers at 50 callers that is 1.2× the gets per second
- * (bench/README.md, "Writes after the poll phase"). With nothing else owed (one server and one
- * connection, or one caller) there is nothing to wait for, and waiting measured slower (0.86× get).
+ * in one write per server. Over three servers at 50 callers that is 1.18× the gets per second and
+ * 1.22× the get+set (bench/README.md, "Keys hashed in place, and writes after the poll phase"). With
+ * nothing else owed (one server and one connection, or one caller) there is nothing to wait for, and
+ * waiting there measured slower (0.86× get on one server).
  */
 export class WriteTiming {
   private due: (() => void)[] = [];

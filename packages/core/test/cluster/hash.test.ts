@@ -79,7 +79,7 @@ describe('md5Hash', () => {
   // md5Hash is written out (md5.ts) rather than a node:crypto Hash per key; node:crypto is the reference.
   const reference = (text: string) => createHash('md5').update(text).digest().readUInt32LE(0);
 
-  test('matches node:crypto at every length around the 64-byte block edges, and past a 256-byte buffer', () => {
+  test('matches node:crypto at every length around the 64-byte block edges, and for texts past its shared buffer', () => {
     for (let length = 0; length <= 300; length++) {
       const text = 'k'.repeat(length);
       expect(md5Hash(text), `${length} bytes`).toBe(reference(text));
@@ -92,6 +92,9 @@ describe('md5Hash', () => {
       '\u4e2d'.repeat(200),
       'a\ud800b',
       '\udfff',
+      // Longer than any memcached key: past the shared buffer, in one of their own.
+      'k'.repeat(400),
+      '\u00e9'.repeat(2000),
     ])
       expect(md5Hash(text)).toBe(reference(text));
   });
