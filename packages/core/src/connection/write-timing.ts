@@ -1,6 +1,6 @@
-/** What {@link WriteTiming} asks of the connections of one client. */
+/** What {@link WriteTiming} asks of each server of one client. */
 export interface ReplyDebtors {
-  /** Whether a connection other than `except` has commands on the wire that are not answered yet. */
+  /** Whether a connection of this server, unless it is `except`'s, has commands on the wire unanswered. */
   owesReplies(except: object): boolean;
 }
 
@@ -8,14 +8,14 @@ export interface ReplyDebtors {
  * When a connection writes what its callers issued since its last write.
  *
  * At the end of the tick (process.nextTick), so a burst of calls leaves in one write, unless another
- * connection of the same client owes replies: those may be in this turn of the event loop already,
+ * server of the same client owes replies: those may be in this turn of the event loop already,
  * read one socket after another in its poll phase, and the callers each reply resumes issue their next
  * commands to every server. Written at the end of each reply's tick, the commands of one poll phase
  * leave in up to one write per server per reply; written once the poll phase is over (setImmediate),
  * in one write per server. Over three servers at 50 callers that is 1.18× the gets per second and
  * 1.22× the get+set (bench/README.md, "Keys hashed in place, and writes after the poll phase"). With
- * nothing else owed (one server and one connection, or one caller) there is nothing to wait for, and
- * waiting there measured slower (0.86× get on one server).
+ * nothing owed by another server (one server, or one caller) there is nothing to wait for, and waiting
+ * there measured slower (0.86× get on one server).
  */
 export class WriteTiming {
   private due: (() => void)[] = [];

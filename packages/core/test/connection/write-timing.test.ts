@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { type ReplyDebtors, WriteTiming } from '../../src/connection/write-timing.js';
 
-/** Connections as WriteTiming sees them: each owes replies or not. */
-function debtors(owing: Map<object, boolean>): ReplyDebtors {
+/** A server as WriteTiming sees it: its connections, each owing replies or not (as ServerPool answers). */
+function server(connections: Map<object, boolean>): ReplyDebtors {
   return {
-    owesReplies: (except) => [...owing].some(([connection, owes]) => connection !== except && owes),
+    owesReplies: (except) => !connections.has(except) && [...connections.values()].some((owes) => owes),
   };
 }
 
-/** The order in which `flushes` ran against a nextTick and a setImmediate queued just after them. */
+/** The order in which the scheduled flushes ran, against a nextTick queued just after them. */
 async function order(schedule: (log: string[]) => void): Promise<string[]> {
   const log: string[] = [];
   schedule(log);
@@ -23,26 +23,26 @@ describe('WriteTiming', () => {
   const b = {};
   const c = {};
 
-  test('writes at the end of the tick when no other connection owes replies', async () => {
-    // The connection itself owing replies does not count: its own reply is being read now.
+  test('writes at the end of the tick when no other server owes replies', async () => {
+    // Its own server owing does not count (its reply is what is being read), nor does a sibling's.
     const timing = new WriteTiming(() => [
-      debtors(
+      server(
         new Map([
           [a, true],
-          [b, false],
+          [b, true],
         ]),
       ),
+      server(new Map([[c, false]])),
     ]);
     expect(await order((log) => timing.schedule(a, () => log.push('a')))).toEqual(['a', 'tick end']);
   });
 
-  test('waits for the poll phase while another connection owes replies, then writes every due connection', async () => {
-    const owing = new Map([
-      [a, false],
-      [b, true],
-      [c, false],
+  test('waits for the poll phase while another server owes replies, then writes every due connection', async () => {
+    const timing = new WriteTiming(() => [
+      server(new Map([[a, false]])),
+      server(new Map([[b, true]])),
+      server(new Map([[c, false]])),
     ]);
-    const timing = new WriteTiming(() => [debtors(owing)]);
     const log = await order((log) => {
       timing.schedule(a, () => log.push('a'));
       timing.schedule(c, () => log.push('c'));
@@ -50,13 +50,8 @@ describe('WriteTiming', () => {
     expect(log).toEqual(['tick end', 'a', 'c']);
   });
 
-  test('asks every group of connections (every server of the client)', async () => {
-    const timing = new WriteTiming(() => [debtors(new Map([[a, false]])), debtors(new Map([[b, true]]))]);
-    expect(await order((log) => timing.schedule(a, () => log.push('a')))).toEqual(['tick end', 'a']);
-  });
-
   test('a flush due after the poll phase that schedules again is written in a later turn, not lost', async () => {
-    const timing = new WriteTiming(() => [debtors(new Map([[b, true]]))]);
+    const timing = new WriteTiming(() => [server(new Map([[a, false]])), server(new Map([[b, true]]))]);
     const log: string[] = [];
     timing.schedule(a, () => {
       log.push('first');
