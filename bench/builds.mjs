@@ -5,7 +5,7 @@
 // It starts its own memcached and ends it by pid.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exitOnSignal, log, parseFlags, printableValue, runMeta, startServers } from './lib.mjs';
+import { exitOnSignal, log, parseFlags, printableValue, runMeta, startMemcached } from './lib.mjs';
 
 const USAGE = `usage: node bench/builds.mjs --builds=<dist/index.mjs>,<dist/index.mjs>[,…] [options]
 
@@ -37,12 +37,21 @@ if (BUILDS.length < 1) {
   process.stderr.write(`--builds is required\n\n${USAGE}`);
   process.exit(2);
 }
+/** A whole-number flag of at least 1, or its default; anything else ends the run with the usage. */
+function count(name, fallback) {
+  const text = flags.opt(name);
+  const value = text === undefined ? fallback : Number(text);
+  if (value === undefined || (Number.isInteger(value) && value >= 1)) return value;
+  process.stderr.write(`--${name} must be a whole number of at least 1, got ${text}\n\n${USAGE}`);
+  process.exit(2);
+}
 const OP = flags.opt('op') ?? 'get';
-const CONCURRENCY = Number(flags.opt('concurrency') ?? 50);
-const TURNS = Number(flags.opt('turns') ?? 8);
-const SERVERS = Number(flags.opt('servers') ?? 1);
-const POOL = flags.opt('pool-size') === undefined ? {} : { poolSize: Number(flags.opt('pool-size')) };
-const THREADS = Number(flags.opt('threads') ?? (SERVERS > 1 ? 1 : 2));
+const CONCURRENCY = count('concurrency', 50);
+const TURNS = count('turns', 8);
+const SERVERS = count('servers', 1);
+const POOL_SIZE = count('pool-size', undefined);
+const POOL = POOL_SIZE === undefined ? {} : { poolSize: POOL_SIZE };
+const THREADS = count('threads', SERVERS > 1 ? 1 : 2);
 const KEYSPACE = 1000;
 const VALUE = printableValue(100);
 const keyOf = (i) => `builds:${i % KEYSPACE}`;
@@ -61,7 +70,7 @@ if (op === undefined) {
   process.stderr.write(`unknown --op=${OP}\n\n${USAGE}`);
   process.exit(2);
 }
-const PER_TURN = Number(flags.opt('ops') ?? 20_000) / (OP === 'getMany' ? 50 : 1);
+const PER_TURN = count('ops', 20_000) / (OP === 'getMany' ? 50 : 1);
 
 exitOnSignal();
 
@@ -80,10 +89,13 @@ async function turn(client) {
 
 async function main() {
   const meta = runMeta({ quick: false, warmupMs: 0, durationMs: 0 }, {});
-  const servers = await startServers(SERVERS, { memoryMb: SERVERS > 1 ? 64 : 256, threads: THREADS });
-  const list = servers.map((server) => server.address).join(',');
+  const servers = [];
   const clients = [];
   try {
+    // One at a time into `servers`, so those already started are stopped below if a later one fails.
+    for (let i = 0; i < SERVERS; i++)
+      servers.push(await startMemcached({ memoryMb: SERVERS > 1 ? 64 : 256, threads: THREADS }));
+    const list = servers.map((server) => server.address).join(',');
     for (const path of BUILDS) {
       const { createClient } = await import(pathToFileURL(resolve(path)).href);
       clients.push({ path, client: createClient({ servers: list, env: {}, ...POOL }) });

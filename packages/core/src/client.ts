@@ -27,7 +27,7 @@ import {
 import { type PoolEvents, ServerPool } from './connection/pool.js';
 import { RetrievalCommand } from './connection/retrieval.js';
 import { LineSet } from './connection/set-line.js';
-import { WriteTiming } from './connection/write-timing.js';
+import { ALONE, WriteTiming } from './connection/write-timing.js';
 import {
   AbortError,
   ClientClosedError,
@@ -218,7 +218,7 @@ export class Client<In = Value, Out = In> extends EventEmitter<ClientEvents> {
     if (config.autoDiscovery !== undefined) {
       const quiet: PoolEvents = { serverDown: () => {}, serverUp: () => {} };
       const endpoints = config.servers.map(
-        (server) => new ServerPool({ ...config, poolSize: 1, server, login, writeTiming }, quiet),
+        (server) => new ServerPool({ ...config, poolSize: 1, server, login, writeTiming: ALONE }, quiet),
       );
       const onError = (error: DiscoveryError): void => {
         this.emit('discoveryError', { error });

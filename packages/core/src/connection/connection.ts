@@ -380,10 +380,14 @@ export class Connection implements ReplySink {
   }
 
   private readonly flush = (): void => {
-    // Seal first: its writes land in this flush instead of scheduling another.
-    this.sealGets();
-    this.sealSets();
-    this.flushScheduled = false;
+    // Seal first: its writes land in this flush instead of scheduling another. Cleared even if sealing
+    // throws (a socket that cannot be made), or no later command would ever schedule a flush again.
+    try {
+      this.sealGets();
+      this.sealSets();
+    } finally {
+      this.flushScheduled = false;
+    }
     const socket = this.socket;
     // While the socket's buffer is full, what would be written waits here ('drain' flushes again):
     // a stalled server then costs at most maxPendingCommands commands, not the process's memory.

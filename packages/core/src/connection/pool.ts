@@ -5,7 +5,7 @@ import type { Protocol } from '../config/options.js';
 import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { MetaSupport } from './meta-support.js';
-import type { ReplyDebtors } from './write-timing.js';
+import { ALONE, type ReplyDebtors } from './write-timing.js';
 
 export type PoolSettings = Omit<ConnectionSettings, 'login' | 'health'> &
   HealthSettings & {
@@ -53,7 +53,8 @@ export class ServerPool implements ReplyDebtors {
     this.meta = new MetaSupport(
       settings.protocol,
       mayAsk,
-      () => new Connection({ ...settings, login: settings.login(), health: askerHealth }),
+      // Not one of the pool's connections, so it waits for no other server's replies (WriteTiming).
+      () => new Connection({ ...settings, login: settings.login(), health: askerHealth, writeTiming: ALONE }),
       () => (this.health.isDown ? this.health.downError(Date.now()) : undefined),
     );
     const health = new ServerHealth(this.address, settings, {

@@ -20,7 +20,11 @@ export interface ReplyDebtors {
 export class WriteTiming {
   private due: (() => void)[] = [];
 
-  constructor(private readonly debtors: () => Iterable<ReplyDebtors>) {}
+  constructor(
+    private readonly debtors: () => Iterable<ReplyDebtors>,
+    /** What happens to the first error a batch of flushes threw: by default, thrown (uncaught). */
+    private readonly onFlushError: (error: unknown) => void = rethrow,
+  ) {}
 
   /** Runs `flush` for `connection` at the end of this tick, or after the poll phase (see above). */
   schedule(connection: object, flush: () => void): void {
@@ -36,6 +40,24 @@ export class WriteTiming {
   private readonly flushDue = (): void => {
     const due = this.due;
     this.due = [];
-    for (const flush of due) flush();
+    // Every due connection is written even if one's flush throws (a TLS socket that cannot be made, a
+    // string too long to join): one connection's failure must not leave the others unwritten. The
+    // first error is thrown afterwards, as it would have been from that connection's own nextTick.
+    let failure: { error: unknown } | undefined;
+    for (const flush of due) {
+      try {
+        flush();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) this.onFlushError(failure.error);
   };
 }
+
+function rethrow(error: unknown): never {
+  throw error;
+}
+
+/** For a connection that waits for nobody (a server's meta question, a discovery endpoint): at tick end. */
+export const ALONE = new WriteTiming(() => []);

@@ -50,14 +50,41 @@ describe('WriteTiming', () => {
     expect(log).toEqual(['tick end', 'a', 'c']);
   });
 
-  test('a flush due after the poll phase that schedules again is written in a later turn, not lost', async () => {
+  test('a flush due after the poll phase that schedules again is written in the next turn, not lost', async () => {
     const timing = new WriteTiming(() => [server(new Map([[a, false]])), server(new Map([[b, true]]))]);
     const log: string[] = [];
     timing.schedule(a, () => {
       log.push('first');
       timing.schedule(a, () => log.push('second'));
     });
-    for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(log).toEqual(['first']);
+    await new Promise<void>((resolve) => setImmediate(resolve));
     expect(log).toEqual(['first', 'second']);
+  });
+
+  test('a flush that throws does not keep the other due connections from being written', async () => {
+    const errors: unknown[] = [];
+    const timing = new WriteTiming(
+      () => [
+        server(
+          new Map([
+            [a, false],
+            [c, false],
+          ]),
+        ),
+        server(new Map([[b, true]])),
+      ],
+      (error) => errors.push(error),
+    );
+    const boom = new Error('no socket');
+    const log = await order((log) => {
+      timing.schedule(a, () => {
+        throw boom;
+      });
+      timing.schedule(c, () => log.push('c'));
+    });
+    expect(log).toEqual(['tick end', 'c']);
+    expect(errors).toEqual([boom]);
   });
 });
