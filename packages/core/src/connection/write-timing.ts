@@ -26,10 +26,17 @@ export class WriteTiming {
     private readonly onFlushError: (error: unknown) => void = rethrow,
   ) {}
 
-  /** Runs `flush` for `connection` at the end of this tick, or after the poll phase (see above). */
-  schedule(connection: object, flush: () => void): void {
-    if (!this.othersOwe(connection)) process.nextTick(flush);
-    else if (this.due.push(flush) === 1) setImmediate(this.flushDue);
+  /**
+   * Runs `flush` for `connection` at the end of this tick, or after the poll phase (see above).
+   * Returns whether another server owes replies: the connection cuts its lines by it too.
+   */
+  schedule(connection: object, flush: () => void): boolean {
+    if (!this.othersOwe(connection)) {
+      process.nextTick(flush);
+      return false;
+    }
+    if (this.due.push(flush) === 1) setImmediate(this.flushDue);
+    return true;
   }
 
   private othersOwe(connection: object): boolean {

@@ -105,4 +105,38 @@ describe('when a client writes', () => {
     const log = await whenWritten(() => owed(c.get('measured')));
     expect(log).toEqual(['write', 'tick end']);
   });
+
+  /** The get lines `fake` received, each as its keys. */
+  function getLines(fake: FakeServer): string[][] {
+    return fake.received
+      .toString()
+      .split('\r\n')
+      .filter((line) => line.startsWith('get '))
+      .map((line) => line.slice(4).split(' '));
+  }
+
+  test('while another server owes a reply, a tick of gets is not cut into lines a sixth long', async () => {
+    const [answering, stalled] = [await missing(), await silent()];
+    const servers = `${answering.address},${stalled.address}`;
+    const c = newClient({ servers, protocol: 'classic', commandTimeout: 10_000 });
+    owed(c.get(keyOn(servers, 1, 'owed')));
+    await retryUntil(async () => expect(stalled.received.length).toBeGreaterThan(0), 2000, 5);
+    const keys = Array.from({ length: 12 }, (_, i) => keyOn(servers, 0, `burst-${i}`));
+    const answers = await Promise.all(keys.map((key) => c.get(key)));
+    expect(answers).toEqual(keys.map(() => undefined));
+    // Two keys first (nothing in flight yet on this connection), then the rest in one line.
+    expect(getLines(answering).map((line) => line.length)).toEqual([2, 10]);
+    expect(getLines(answering).flat()).toEqual(keys);
+  });
+
+  test('with nothing owed by another server, the same tick is cut as on one server', async () => {
+    const [answering, idle] = [await missing(), await silent()];
+    const servers = `${answering.address},${idle.address}`;
+    const c = newClient({ servers, protocol: 'classic', commandTimeout: 10_000 });
+    const keys = Array.from({ length: 12 }, (_, i) => keyOn(servers, 0, `burst-${i}`));
+    await Promise.all(keys.map((key) => c.get(key)));
+    const lines = getLines(answering);
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines.flat()).toEqual(keys);
+  });
 });
