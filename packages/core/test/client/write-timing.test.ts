@@ -55,13 +55,22 @@ function owed(promise: Promise<unknown>): void {
   promise.catch(() => {});
 }
 
+/**
+ * A client of two servers, the first answering every get with a miss, the second owing the reply to a
+ * get for as long as the test runs (it has received it, and will never answer).
+ */
+async function owingClient() {
+  const [answering, stalled] = [await missing(), await silent()];
+  const servers = `${answering.address},${stalled.address}`;
+  const c = newClient({ servers, protocol: 'classic', commandTimeout: 10_000 });
+  owed(c.get(keyOn(servers, 1, 'owed')));
+  await retryUntil(async () => expect(stalled.received.length).toBeGreaterThan(0), 2000, 5);
+  return { c, servers, answering };
+}
+
 describe('when a client writes', () => {
   test('while another server owes a reply, after the poll phase: the commands its reply resumes join', async () => {
-    const [answering, stalled] = [await missing(), await silent()];
-    const servers = `${answering.address},${stalled.address}`;
-    const c = newClient({ servers, protocol: 'classic', commandTimeout: 10_000 });
-    owed(c.get(keyOn(servers, 1, 'owed')));
-    await retryUntil(async () => expect(stalled.received.length).toBeGreaterThan(0), 2000, 5);
+    const { c, servers } = await owingClient();
     expect(await c.get(keyOn(servers, 0, 'warm'))).toBeUndefined();
 
     let answer: Promise<unknown> | undefined;
@@ -116,11 +125,7 @@ describe('when a client writes', () => {
   }
 
   test('while another server owes a reply, a tick of gets is not cut into lines a sixth long', async () => {
-    const [answering, stalled] = [await missing(), await silent()];
-    const servers = `${answering.address},${stalled.address}`;
-    const c = newClient({ servers, protocol: 'classic', commandTimeout: 10_000 });
-    owed(c.get(keyOn(servers, 1, 'owed')));
-    await retryUntil(async () => expect(stalled.received.length).toBeGreaterThan(0), 2000, 5);
+    const { c, servers, answering } = await owingClient();
     const keys = Array.from({ length: 12 }, (_, i) => keyOn(servers, 0, `burst-${i}`));
     const answers = await Promise.all(keys.map((key) => c.get(key)));
     expect(answers).toEqual(keys.map(() => undefined));
