@@ -6,8 +6,7 @@
 //
 // A benchmark, not a test: nothing here asserts on speed. It measures the build in packages/session/dist.
 import { createRequire } from 'node:module';
-import { promisify } from './lib.mjs';
-import { sessionOf } from './session-payload.mjs';
+import { saveSession, sessionOf, sessionRequest } from './session-payload.mjs';
 
 const OPS = 200_000;
 const ROUNDS = 4;
@@ -37,20 +36,14 @@ function instantClient() {
 }
 
 const store = new MemwireSessionStore({ client: instantClient() });
-const get = promisify(store.get.bind(store));
-const set = promisify(store.set.bind(store));
 const floor = instantClient();
 for (let i = 0; i < SESSIONS; i++) {
-  await set(`sid-${i}`, sessionOf(i, session));
+  await saveSession(store, `sid-${i}`, sessionOf(i, session));
   await floor.set(`floor:sid-${i}`, JSON.stringify(sessionOf(i, session)));
 }
 const ops = {
-  '@memwire/session (callback API, as express-session calls it)': async (n) => {
-    const sid = `sid-${n % SESSIONS}`;
-    const loaded = await get(sid);
-    loaded.visits += 1;
-    await set(sid, loaded);
-  },
+  '@memwire/session (callback API, as express-session calls it)': (n) =>
+    sessionRequest(store, `sid-${n % SESSIONS}`),
   '(floor) JSON.parse + JSON.stringify, no store': async (n) => {
     const key = `floor:sid-${n % SESSIONS}`;
     const loaded = JSON.parse(await floor.get(key));

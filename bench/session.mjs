@@ -17,12 +17,11 @@ import {
   log,
   measure,
   parseFlags,
-  promisify,
   runMeta,
   startMemcached,
   timingFlags,
 } from './lib.mjs';
-import { sessionOf } from './session-payload.mjs';
+import { saveSession, sessionOf, sessionRequest } from './session-payload.mjs';
 
 const USAGE = `usage: node bench/session.mjs [options]
 
@@ -59,22 +58,11 @@ else await main();
 
 const sidOf = (n) => `sid-${(n * 7919) % SESSIONS}`;
 
-/**
- * One request's worth of store work, as express-session does it: load the session (get), change it,
- * save the same object back (set).
- */
+/** The request of bench/session-payload.mjs, on `store`. */
 function storeWork(store, session) {
-  const get = promisify(store.get.bind(store));
-  const set = promisify(store.set.bind(store));
   return {
-    fill: (i) => set(`sid-${i}`, sessionOf(i, session)),
-    op: async (n) => {
-      const sid = sidOf(n);
-      const loaded = await get(sid);
-      if (!loaded) throw new Error(`session ${sid} missing`);
-      loaded.visits += 1;
-      await set(sid, loaded);
-    },
+    fill: (i) => saveSession(store, `sid-${i}`, sessionOf(i, session)),
+    op: (n) => sessionRequest(store, sidOf(n)),
   };
 }
 

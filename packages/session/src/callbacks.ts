@@ -2,22 +2,44 @@
 export type Callback<T = void> = (error?: unknown, value?: T) => void;
 
 /**
- * The promise when there is no callback; else `undefined`, and the outcome goes to the callback.
- * With a callback the promise is not handed out, so its rejection must not be either: express-session
- * ignores what a store method returns, and an unheld rejection would crash the process. A callback
- * that throws is an uncaught exception, as in any Node callback API, not a rejection nobody holds.
+ * Calls `callback` with an outcome (`error` null for success). The store calls its callbacks from
+ * promise reactions, where a throw would become a rejection nobody holds: a callback that throws is
+ * an uncaught exception instead, as in any Node callback API, and is never called a second time.
  */
+export function answer<T>(callback: Callback<T>, error: unknown, value?: T): void {
+  try {
+    callback(error, value);
+  } catch (thrown) {
+    process.nextTick(rethrow, thrown);
+  }
+}
+
+function rethrow(thrown: unknown): never {
+  throw thrown;
+}
+
+/**
+ * The outcome of the callback-style `start` as a promise, for callers that pass no callback. The
+ * store's work is written for callbacks because express-session and @fastify/session, its callers,
+ * pass them: each promise between memcached's reply and the caller is an allocation and a microtask
+ * per request (issue 14's bench).
+ */
+export function promiseOf<T>(start: (callback: Callback<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    start((error, value) => {
+      // null, exactly, is success: the store's own calls pass it, and pass whatever was thrown otherwise.
+      if (error === null) resolve(value as T);
+      else reject(error);
+    });
+  });
+}
+
+/** The promise when there is no callback; else `undefined`, and the outcome goes to the callback. */
 export function deliver<T>(work: Promise<T>, callback: Callback<T> | undefined): Promise<T> | undefined {
   if (callback === undefined) return work;
-  work
-    .then(
-      (value) => callback(null, value),
-      (error: unknown) => callback(error),
-    )
-    .catch((thrown: unknown) =>
-      process.nextTick(() => {
-        throw thrown;
-      }),
-    );
+  work.then(
+    (value) => answer(callback, null, value),
+    (error: unknown) => answer(callback, error),
+  );
   return undefined;
 }

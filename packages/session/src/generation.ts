@@ -1,4 +1,5 @@
 import { GenerationCounter, parseGeneration, SingleFlight } from '@memwire/core';
+import type { Callback } from './callbacks.js';
 import type { SessionClient } from './options.js';
 
 /** What a tick's counter read found, besides a generation: none there, or nothing readable. */
@@ -29,9 +30,9 @@ interface TickCheck {
  * Writes do not check: a session loaded before a `clear()` and saved after it must land under the
  * old generation, where nobody reads it, or the save would undo the logout.
  *
- * The common paths (generation known) are plain promise chains, not async functions: a session
- * read and write are the store's whole work, and each async frame or `Promise.all` is a promise
- * and a microtask per request (issue 14's bench: the store was at 77% of the bare client's rate).
+ * The common paths (generation known) are one reaction on the client's own promise, not async
+ * functions or chains: a session read and write are the store's whole work, and each async frame,
+ * `.then` or `Promise.all` is a promise and a microtask per request (issue 14's bench).
  */
 export class SessionGeneration {
   private readonly counter: GenerationCounter;
@@ -52,24 +53,40 @@ export class SessionGeneration {
   }
 
   /**
-   * Runs `op` under the current generation, checking the counter alongside. If it moved (a `clear()`
-   * elsewhere) or is gone (evicted, or the server restarted: a fresh one is made, so old sessions
-   * never come back), `op` runs again under the new one: no read returns a cleared session.
+   * Runs `op` under the current generation, checking the counter alongside, and gives `done` its
+   * outcome (`null` and the result, or the error). If the counter moved (a `clear()` elsewhere) or is
+   * gone (evicted, or the server restarted: a fresh one is made, so old sessions never come back),
+   * `op` runs again under the new one: no read returns a cleared session. `done` must not throw: it
+   * is called from promise reactions (the store's callers pass callbacks, and each promise between
+   * memcached's reply and theirs is one more allocation and microtask per request).
    */
-  checked<T>(op: (generation: number) => Promise<T>): Promise<T> {
+  checked<T>(op: (generation: number) => Promise<T>, done: Callback<T>): void {
     const known = this.known;
-    if (known === undefined) return this.current().then(op);
+    if (known === undefined) {
+      this.current().then(
+        (generation) => rerun(op, generation, done),
+        (error: unknown) => done(error),
+      );
+      return;
+    }
+    let check: TickCheck;
+    let work: Promise<T>;
     try {
       // The counter first: on one server its key then comes first in the tick's get line.
-      const check = this.checkThisTick();
-      return op(known).then((result) => {
-        const seen = check.seen;
-        if (seen !== undefined) return this.settle(seen, known, result, op);
-        return check.promise.then((later) => this.settle(later, known, result, op));
-      });
+      check = this.checkThisTick();
+      work = op(known);
     } catch (error) {
-      return Promise.reject(error);
+      process.nextTick(done, error);
+      return;
     }
+    work.then(
+      (result) => {
+        const seen = check.seen;
+        if (seen !== undefined) this.settle(seen, known, result, op, done);
+        else check.promise.then((later) => this.settle(later, known, result, op, done));
+      },
+      (error: unknown) => done(error),
+    );
   }
 
   /** Runs `op` under the generation last seen (read from memcached the first time only). */
@@ -97,26 +114,29 @@ export class SessionGeneration {
   }
 
   /**
-   * `result` when the counter still holds `known`; else `op` again under the generation memcached
-   * holds now. A counter that cannot be read (its server down in a cluster, or not a number) counts
-   * as unmoved: nobody can have moved a counter nobody can reach, and the command itself reports its
-   * own server's failure. A counter that is gone (evicted, restarted) is made afresh, so the
-   * sessions written under the old one never come back.
+   * `result` to `done` when the counter still holds `known`; else `op` again under the generation
+   * memcached holds now. A counter that cannot be read (its server down in a cluster, or not a
+   * number) counts as unmoved: nobody can have moved a counter nobody can reach, and the command
+   * itself reports its own server's failure. A counter that is gone (evicted, restarted) is made
+   * afresh, so the sessions written under the old one never come back.
    */
   private settle<T>(
     seen: Seen,
     known: number,
     result: T,
     op: (generation: number) => Promise<T>,
-  ): T | Promise<T> {
-    if (seen === known || seen === UNREADABLE) return result;
-    if (seen === MISSING)
-      return this.current().then(
-        (generation) => (generation === known ? result : op(generation)),
-        () => result,
+    done: Callback<T>,
+  ): void {
+    if (seen === known || seen === UNREADABLE) done(null, result);
+    else if (seen === MISSING)
+      this.current().then(
+        (generation) => (generation === known ? done(null, result) : rerun(op, generation, done)),
+        () => done(null, result),
       );
-    this.known = seen;
-    return op(seen);
+    else {
+      this.known = seen;
+      rerun(op, seen, done);
+    }
   }
 
   /**
@@ -145,4 +165,19 @@ export class SessionGeneration {
     process.nextTick(this.endTick);
     return check;
   }
+}
+
+/** `op` under `generation`, its outcome to `done` (a synchronous throw included). */
+function rerun<T>(op: (generation: number) => Promise<T>, generation: number, done: Callback<T>): void {
+  let work: Promise<T>;
+  try {
+    work = op(generation);
+  } catch (error) {
+    done(error);
+    return;
+  }
+  work.then(
+    (result) => done(null, result),
+    (error: unknown) => done(error),
+  );
 }

@@ -6,7 +6,7 @@ import {
   UnsupportedCommandError,
 } from '@memwire/core';
 import { SessionStoreBase } from './base.js';
-import { type Callback, deliver } from './callbacks.js';
+import { answer, type Callback, deliver, promiseOf } from './callbacks.js';
 import { SessionGeneration } from './generation.js';
 import {
   clientOptionsOf,
@@ -65,8 +65,6 @@ export class MemwireSessionStore extends SessionStoreBase {
   private readonly serializer: SessionSerializer;
   private readonly ownsClient: boolean;
   private readonly generation: SessionGeneration;
-  /** A failed write or touch, through `onUnavailable` (one function for every call, not a closure each). */
-  private readonly dropUnavailable = (error: unknown): void => this.whenUnavailable(error, undefined);
 
   /**
    * @param options - the store's options and the client's. Nothing: a client from the environment
@@ -99,7 +97,9 @@ export class MemwireSessionStore extends SessionStoreBase {
     sid: string,
     callback?: Callback<StoredSession | undefined>,
   ): Promise<StoredSession | undefined> | undefined {
-    return deliver(this.read(sid), callback);
+    if (callback === undefined) return promiseOf((done) => this.read(sid, done));
+    this.read(sid, callback);
+    return undefined;
   }
 
   /**
@@ -110,7 +110,9 @@ export class MemwireSessionStore extends SessionStoreBase {
   set(sid: string, session: StoredSession): Promise<void>;
   set(sid: string, session: StoredSession, callback: Callback): void;
   set(sid: string, session: StoredSession, callback?: Callback): Promise<void> | undefined {
-    return deliver(this.write(sid, session), callback);
+    if (callback === undefined) return promiseOf((done) => this.write(sid, session, done));
+    this.write(sid, session, callback);
+    return undefined;
   }
 
   /**
@@ -121,7 +123,9 @@ export class MemwireSessionStore extends SessionStoreBase {
   override touch(sid: string, session: StoredSession): Promise<void>;
   override touch(sid: string, session: StoredSession, callback: Callback): void;
   override touch(sid: string, session: StoredSession, callback?: Callback): Promise<void> | undefined {
-    return deliver(this.refresh(sid, session), callback);
+    if (callback === undefined) return promiseOf((done) => this.refresh(sid, session, done));
+    this.refresh(sid, session, callback);
+    return undefined;
   }
 
   /**
@@ -132,7 +136,9 @@ export class MemwireSessionStore extends SessionStoreBase {
   destroy(sid: string): Promise<void>;
   destroy(sid: string, callback: Callback): void;
   destroy(sid: string, callback?: Callback): Promise<void> | undefined {
-    return deliver(this.remove(sid), callback);
+    if (callback === undefined) return promiseOf((done) => this.remove(sid, done));
+    this.remove(sid, callback);
+    return undefined;
   }
 
   /**
@@ -188,54 +194,94 @@ export class MemwireSessionStore extends SessionStoreBase {
     return `${this.keyPrefix}${generation}:${sid}`;
   }
 
-  // read, write and refresh are promise chains, not async functions: see SessionGeneration.
-  private read(sid: string): Promise<StoredSession | undefined> {
-    return this.generation
-      .checked((generation) => this.client.get(this.keyOf(generation, sid)))
-      .then(
-        (stored) => sessionFrom(stored, this.serializer),
-        (error: unknown) =>
+  // read, write and refresh answer their callback from one reaction on the client's own promise:
+  // express-session and @fastify/session pass callbacks, and each promise in between is one more
+  // allocation and microtask per request (issue 14's bench). Every path answers exactly once.
+  private read(sid: string, callback: Callback<StoredSession | undefined>): void {
+    this.generation.checked(
+      (generation) => this.client.get(this.keyOf(generation, sid)),
+      (error, stored) => {
+        let failure: unknown = null;
+        let session: StoredSession | undefined;
+        try {
+          if (error === null) session = sessionFrom(stored, this.serializer);
           // JSON under flag 2 that does not parse is not a session: a miss, as garbage text is.
-          error instanceof MemwireError && error.code === ErrorCodes.CODEC
-            ? undefined
-            : this.whenUnavailable(error, undefined),
-      );
+          else if (!(error instanceof MemwireError && error.code === ErrorCodes.CODEC))
+            session = this.whenUnavailable(error, undefined);
+        } catch (thrown) {
+          failure = thrown;
+        }
+        answer(callback, failure, session);
+      },
+    );
   }
 
-  private write(sid: string, session: StoredSession): Promise<void> {
+  private write(sid: string, session: StoredSession, callback: Callback): void {
     let ttl: number;
     let text: string;
     try {
       ttl = ttlOf(session, this.ttl);
-      if (ttl <= 0) return this.remove(sid);
+      if (ttl <= 0) {
+        this.remove(sid, callback);
+        return;
+      }
       text = this.serializer.stringify(session);
     } catch (error) {
-      // A session that cannot be serialised (a cycle, a BigInt) is the caller's error, as a rejection.
-      return Promise.reject(error);
+      // A session that cannot be serialised (a cycle, a BigInt) is the caller's error, answered
+      // later, as every other outcome is.
+      process.nextTick(answer, callback, error);
+      return;
     }
-    return this.generation
+    this.generation
       .unchecked((generation) => this.client.set(this.keyOf(generation, sid), text, { ttl }))
-      .then(nothing, this.dropUnavailable);
+      .then(
+        () => answer(callback, null),
+        (error: unknown) => this.answerDropped(error, callback),
+      );
   }
 
-  private refresh(sid: string, session: StoredSession): Promise<void> {
-    if (this.disableTouch) return Promise.resolve();
+  private refresh(sid: string, session: StoredSession, callback: Callback): void {
+    if (this.disableTouch) {
+      process.nextTick(answer, callback, null);
+      return;
+    }
     let ttl: number;
     try {
       ttl = ttlOf(session, this.ttl);
     } catch (error) {
-      return Promise.reject(error);
+      process.nextTick(answer, callback, error);
+      return;
     }
-    if (ttl <= 0) return this.remove(sid);
+    if (ttl <= 0) {
+      this.remove(sid, callback);
+      return;
+    }
     // false when the item is gone (expired, evicted): express-session writes it again when it changes.
-    return this.generation
+    this.generation
       .unchecked((generation) => this.client.touch(this.keyOf(generation, sid), ttl))
-      .then(nothing, this.dropUnavailable);
+      .then(
+        () => answer(callback, null),
+        (error: unknown) => this.answerDropped(error, callback),
+      );
   }
 
   /** Checked: if the generation moved, the session is deleted under the new one too (a logout must hold). */
-  private async remove(sid: string): Promise<void> {
-    await this.generation.checked((generation) => this.client.delete(this.keyOf(generation, sid)));
+  private remove(sid: string, callback: Callback): void {
+    this.generation.checked(
+      (generation) => this.client.delete(this.keyOf(generation, sid)),
+      (error) => answer(callback, error),
+    );
+  }
+
+  /** A failed write or touch: nothing to `callback` when `onUnavailable` drops it, else the error. */
+  private answerDropped(error: unknown, callback: Callback): void {
+    let failure: unknown = null;
+    try {
+      this.whenUnavailable(error, undefined);
+    } catch (thrown) {
+      failure = thrown;
+    }
+    answer(callback, failure);
   }
 
   /**
@@ -250,9 +296,6 @@ export class MemwireSessionStore extends SessionStoreBase {
     return fallback;
   }
 }
-
-/** A write's outcome once it is done: nothing (express-session reads no value from set or touch). */
-function nothing(): void {}
 
 function unsupported(method: 'all' | 'length' | 'ids'): Promise<never> {
   return Promise.reject(
