@@ -2,7 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { formatAddress, type ServerAddress } from '../config/server-address.js';
 import { ConnectionError, TimeoutError } from '../errors.js';
-import type { Wire } from '../protocol/encoder.js';
+import { joinedText, type Wire } from '../protocol/encoder.js';
 
 export interface SocketSettings {
   server: ServerAddress;
@@ -83,11 +83,13 @@ export class ServerSocket implements ChunkWriter {
   writeChunks(chunks: readonly Wire[], allText: boolean): boolean {
     const socket = this.socket;
     if (chunks.length === 1) return socket.write(chunks[0]!);
-    // One string, one UTF-8 encode straight into the socket write: no Buffer per command.
-    if (allText) return socket.write(chunks.join(''));
+    // One string, one UTF-8 encode straight into the socket write: no Buffer per command. (Several
+    // strings only for a flush past MAX_JOINED_TEXT units, which one string could not hold.)
+    const parts = allText ? joinedText(chunks as readonly string[]) : chunks;
+    if (parts.length === 1) return socket.write(parts[0]!);
     let roomLeft = true;
     socket.cork();
-    for (const bytes of chunks) roomLeft = socket.write(bytes);
+    for (const bytes of parts) roomLeft = socket.write(bytes);
     socket.uncork();
     return roomLeft;
   }

@@ -51,10 +51,49 @@ export function withData(header: string, data: Uint8Array | string): Wire {
   return out;
 }
 
-/** Commands as one Wire: text joined when every part is text, else one Buffer. */
+/**
+ * The most UTF-16 units the client joins into one string. V8 refuses a string past 2^29 - 24 units
+ * (`join` throws a RangeError), which ~520 concurrent 1 MB string sets in one tick used to reach, in
+ * a flush no caller could catch; far below that, so no one string of a write is a burden either.
+ */
+export const MAX_JOINED_TEXT = 16 * 1024 * 1024;
+
+/** Commands as one Wire: text joined when every part is text and the sum is short enough, else one Buffer. */
 export function joinWires(parts: readonly Wire[]): Wire {
-  if (parts.every((part) => typeof part === 'string')) return (parts as string[]).join('');
+  let units = 0;
+  for (const part of parts) {
+    if (typeof part !== 'string') {
+      units = Number.POSITIVE_INFINITY;
+      break;
+    }
+    units += part.length;
+  }
+  if (units <= MAX_JOINED_TEXT) return (parts as string[]).join('');
   return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+}
+
+/**
+ * Text chunks joined into as few strings as fit under MAX_JOINED_TEXT units each, in order (a chunk
+ * longer than that on its own stays alone). One string in the common case.
+ */
+export function joinedText(chunks: readonly string[], max = MAX_JOINED_TEXT): string[] {
+  let units = 0;
+  for (const chunk of chunks) units += chunk.length;
+  if (units <= max) return [chunks.join('')];
+  const joined: string[] = [];
+  let group: string[] = [];
+  let groupUnits = 0;
+  for (const chunk of chunks) {
+    if (groupUnits + chunk.length > max && group.length > 0) {
+      joined.push(group.join(''));
+      group = [];
+      groupUnits = 0;
+    }
+    group.push(chunk);
+    groupUnits += chunk.length;
+  }
+  if (group.length > 0) joined.push(group.join(''));
+  return joined;
 }
 
 /** Bytes a value takes on the wire: a string counts as UTF-8. */

@@ -62,6 +62,25 @@ describe('the default maxValueSize and a default memcached (-I 1m)', () => {
   });
 });
 
+describe('a flush larger than one string can hold', () => {
+  // V8 refuses strings past 2^29 - 24 UTF-16 units: 600 string sets of 900 KiB in one tick are ~553
+  // million, and joining them for the write used to throw a RangeError from the flush — an uncaught
+  // exception that ended the process, every set timing out first.
+  test.each(['classic', 'meta'] as const)(
+    '600 concurrent 900 KiB string sets all land (%s)',
+    async (protocol) => {
+      const c = client({ protocol, commandTimeout: 60_000 });
+      const value = 'v'.repeat(900 * 1024);
+      const prefix = uniqueKey('big');
+      const stored = await Promise.all(Array.from({ length: 600 }, (_, i) => c.set(`${prefix}:${i}`, value)));
+      expect(stored.every((ok) => ok === true)).toBe(true);
+      // memcached -m 64 keeps only the newest of them; the last written is one.
+      expect(await c.get(`${prefix}:599`)).toBe(value);
+    },
+    120_000,
+  );
+});
+
 describe('TTLs whose absolute time passes 2038 (memcached keeps exptime as a 32-bit time)', () => {
   const HUGE = [
     ['100 years', 100 * 365 * 24 * 3600],

@@ -11,6 +11,9 @@ import {
   encodeTouchRetrieval,
   encodeVerbosity,
   encodeVersion,
+  joinedText,
+  joinWires,
+  MAX_JOINED_TEXT,
   type Wire,
   wireBytes,
 } from '../../src/protocol/encoder.js';
@@ -123,5 +126,27 @@ describe('the one-line commands', () => {
     expect(latin1(encodeVersion())).toBe('version\r\n');
     expect(latin1(encodeVerbosity(1))).toBe('verbosity 1\r\n');
     expect(latin1(encodeQuit())).toBe('quit\r\n');
+  });
+});
+
+describe('joining text for one write', () => {
+  test('is one string while the sum fits', () => {
+    expect(joinedText(['get a\r\n', 'get b\r\n'])).toEqual(['get a\r\nget b\r\n']);
+    expect(joinedText(['abc', 'de'], 5)).toEqual(['abcde']);
+  });
+
+  test('past the limit, several strings in order, none longer than it unless one chunk is', () => {
+    const chunks = ['aa', 'bbb', 'c', 'dddddddd', 'ee', 'f'];
+    const joined = joinedText(chunks, 4);
+    expect(joined).toEqual(['aa', 'bbbc', 'dddddddd', 'eef']);
+    expect(joined.join('')).toBe(chunks.join(''));
+  });
+
+  test('joinWires gives one Buffer, byte for byte, when the text would pass MAX_JOINED_TEXT', () => {
+    const half = 'é'.repeat(MAX_JOINED_TEXT / 2 + 1);
+    const joined = joinWires([half, 'get k\r\n', half]);
+    expect(Buffer.isBuffer(joined)).toBe(true);
+    expect((joined as Buffer).equals(Buffer.from(`${half}get k\r\n${half}`, 'utf8'))).toBe(true);
+    expect(typeof joinWires(['get a\r\n', 'get b\r\n'])).toBe('string');
   });
 });
