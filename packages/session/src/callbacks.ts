@@ -19,6 +19,28 @@ function rethrow(thrown: unknown): never {
 }
 
 /**
+ * A failure whose value is falsy (a serializer's `throw null`, a client rejecting with `undefined`),
+ * as a callback gets it: a callback reads a falsy error as success, so, as `util.callbackify` does,
+ * it gets an Error holding the value as `reason`, under Node's own code for it. The promise form
+ * rejects with the value itself.
+ */
+export class FalsyFailureError extends Error {
+  readonly code = 'ERR_FALSY_VALUE_REJECTION';
+  constructor(readonly reason: unknown) {
+    super(`the session store's work failed with a falsy value (${String(reason)})`);
+    this.name = 'FalsyFailureError';
+  }
+}
+
+/**
+ * What the store passes on for anything thrown or rejected: the value itself, or a FalsyFailureError
+ * for a falsy one, so that inside the store `null` as the error means success and nothing else.
+ */
+export function failureOf(thrown: unknown): unknown {
+  return thrown ? thrown : new FalsyFailureError(thrown);
+}
+
+/**
  * The outcome of the callback-style `start` as a promise, for callers that pass no callback. The
  * store's work is written for callbacks because express-session and @fastify/session, its callers,
  * pass them: each promise between memcached's reply and the caller is an allocation and a microtask
@@ -27,9 +49,9 @@ function rethrow(thrown: unknown): never {
 export function promiseOf<T>(start: (callback: Callback<T>) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     start((error, value) => {
-      // null, exactly, is success: the store's own calls pass it, and pass whatever was thrown otherwise.
+      // null is success: every failure reaches here through failureOf.
       if (error === null) resolve(value as T);
-      else reject(error);
+      else reject(error instanceof FalsyFailureError ? error.reason : error);
     });
   });
 }
@@ -39,7 +61,7 @@ export function deliver<T>(work: Promise<T>, callback: Callback<T> | undefined):
   if (callback === undefined) return work;
   work.then(
     (value) => answer(callback, null, value),
-    (error: unknown) => answer(callback, error),
+    (error: unknown) => answer(callback, failureOf(error)),
   );
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { GenerationCounter, parseGeneration, SingleFlight } from '@memwire/core';
-import type { Callback } from './callbacks.js';
+import { type Callback, failureOf } from './callbacks.js';
 import type { SessionClient } from './options.js';
 
 /** What a tick's counter read found, besides a generation: none there, or nothing readable. */
@@ -54,7 +54,7 @@ export class SessionGeneration {
 
   /**
    * Runs `op` under the current generation, checking the counter alongside, and gives `done` its
-   * outcome (`null` and the result, or the error). If the counter moved (a `clear()` elsewhere) or is
+   * outcome (`null` and the result, or the error, through failureOf: never falsy). If the counter moved (a `clear()` elsewhere) or is
    * gone (evicted, or the server restarted: a fresh one is made, so old sessions never come back),
    * `op` runs again under the new one: no read returns a cleared session. `done` must not throw: it
    * is called from promise reactions (the store's callers pass callbacks, and each promise between
@@ -65,7 +65,7 @@ export class SessionGeneration {
     if (known === undefined) {
       this.current().then(
         (generation) => rerun(op, generation, done),
-        (error: unknown) => done(error),
+        (error: unknown) => done(failureOf(error)),
       );
       return;
     }
@@ -76,7 +76,7 @@ export class SessionGeneration {
       check = this.checkThisTick();
       work = op(known);
     } catch (error) {
-      process.nextTick(done, error);
+      process.nextTick(done, failureOf(error));
       return;
     }
     work.then(
@@ -85,7 +85,7 @@ export class SessionGeneration {
         if (seen !== undefined) this.settle(seen, known, result, op, done);
         else check.promise.then((later) => this.settle(later, known, result, op, done));
       },
-      (error: unknown) => done(error),
+      (error: unknown) => done(failureOf(error)),
     );
   }
 
@@ -173,11 +173,11 @@ function rerun<T>(op: (generation: number) => Promise<T>, generation: number, do
   try {
     work = op(generation);
   } catch (error) {
-    done(error);
+    done(failureOf(error));
     return;
   }
   work.then(
     (result) => done(null, result),
-    (error: unknown) => done(error),
+    (error: unknown) => done(failureOf(error)),
   );
 }

@@ -1,4 +1,4 @@
-export type { Callback } from './callbacks.js';
+export { type Callback, FalsyFailureError } from './callbacks.js';
 export {
   type MemwireSessionStoreOptions,
   SESSION_STORE_DEFAULTS,

@@ -6,7 +6,7 @@ import {
   UnsupportedCommandError,
 } from '@memwire/core';
 import { SessionStoreBase } from './base.js';
-import { answer, type Callback, deliver, promiseOf } from './callbacks.js';
+import { answer, type Callback, deliver, failureOf, promiseOf } from './callbacks.js';
 import { SessionGeneration } from './generation.js';
 import {
   clientOptionsOf,
@@ -201,7 +201,6 @@ export class MemwireSessionStore extends SessionStoreBase {
     this.generation.checked(
       (generation) => this.client.get(this.keyOf(generation, sid)),
       (error, stored) => {
-        let failure: unknown = null;
         let session: StoredSession | undefined;
         try {
           if (error === null) session = sessionFrom(stored, this.serializer);
@@ -209,9 +208,10 @@ export class MemwireSessionStore extends SessionStoreBase {
           else if (!(error instanceof MemwireError && error.code === ErrorCodes.CODEC))
             session = this.whenUnavailable(error, undefined);
         } catch (thrown) {
-          failure = thrown;
+          answer(callback, failureOf(thrown));
+          return;
         }
-        answer(callback, failure, session);
+        answer(callback, null, session);
       },
     );
   }
@@ -229,14 +229,14 @@ export class MemwireSessionStore extends SessionStoreBase {
     } catch (error) {
       // A session that cannot be serialised (a cycle, a BigInt) is the caller's error, answered
       // later, as every other outcome is.
-      process.nextTick(answer, callback, error);
+      process.nextTick(answer, callback, failureOf(error));
       return;
     }
     this.generation
       .unchecked((generation) => this.client.set(this.keyOf(generation, sid), text, { ttl }))
       .then(
         () => answer(callback, null),
-        (error: unknown) => this.answerDropped(error, callback),
+        (error: unknown) => this.answerDropped(failureOf(error), callback),
       );
   }
 
@@ -249,7 +249,7 @@ export class MemwireSessionStore extends SessionStoreBase {
     try {
       ttl = ttlOf(session, this.ttl);
     } catch (error) {
-      process.nextTick(answer, callback, error);
+      process.nextTick(answer, callback, failureOf(error));
       return;
     }
     if (ttl <= 0) {
@@ -261,7 +261,7 @@ export class MemwireSessionStore extends SessionStoreBase {
       .unchecked((generation) => this.client.touch(this.keyOf(generation, sid), ttl))
       .then(
         () => answer(callback, null),
-        (error: unknown) => this.answerDropped(error, callback),
+        (error: unknown) => this.answerDropped(failureOf(error), callback),
       );
   }
 
@@ -275,13 +275,13 @@ export class MemwireSessionStore extends SessionStoreBase {
 
   /** A failed write or touch: nothing to `callback` when `onUnavailable` drops it, else the error. */
   private answerDropped(error: unknown, callback: Callback): void {
-    let failure: unknown = null;
     try {
       this.whenUnavailable(error, undefined);
     } catch (thrown) {
-      failure = thrown;
+      answer(callback, failureOf(thrown));
+      return;
     }
-    answer(callback, failure);
+    answer(callback, null);
   }
 
   /**
