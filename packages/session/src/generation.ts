@@ -54,11 +54,12 @@ export class SessionGeneration {
 
   /**
    * Runs `op` under the current generation, checking the counter alongside, and gives `done` its
-   * outcome (`null` and the result, or the error, through failureOf: never falsy). If the counter moved (a `clear()` elsewhere) or is
-   * gone (evicted, or the server restarted: a fresh one is made, so old sessions never come back),
-   * `op` runs again under the new one: no read returns a cleared session. `done` must not throw: it
-   * is called from promise reactions (the store's callers pass callbacks, and each promise between
-   * memcached's reply and theirs is one more allocation and microtask per request).
+   * outcome (`null` and the result, or the error through failureOf, so never falsy). If the counter
+   * moved (a `clear()` elsewhere) or is gone (evicted, or the server restarted: a fresh one is made,
+   * so old sessions never come back), `op` runs again under the new one: no read returns a cleared
+   * session. `done` must not throw: it is called from promise reactions (the store's callers pass
+   * callbacks, and each promise between memcached's reply and theirs is one more allocation and
+   * microtask per request).
    */
   checked<T>(op: (generation: number) => Promise<T>, done: Callback<T>): void {
     const known = this.known;
