@@ -39,7 +39,7 @@ const SESSIONS = 10_000;
 const CHILD_STORE = process.env.MEMWIRE_BENCH_SESSION_STORE;
 /**
  * --pool-size, for both @memwire rows: the floor must use the store's client settings to stay a floor.
- * Unset: the core's default (2 connections to one server). connect-memcached keeps its own defaults.
+ * Unset: the core's default (one connection per server). connect-memcached keeps its own defaults.
  */
 const POOL = process.env.MEMWIRE_BENCH_POOL_SIZE
   ? { poolSize: Number(process.env.MEMWIRE_BENCH_POOL_SIZE) }
