@@ -47,8 +47,8 @@ export class WriteTiming {
   private readonly flushDue = (): void => {
     const due = this.due;
     this.due = [];
-    // Every due connection is written even if one's flush throws (a TLS socket that cannot be made, a
-    // string too long to join): one connection's failure must not leave the others unwritten. The
+    // Every due connection is written even if one's flush throws (a TLS socket that cannot be made):
+    // one connection's failure must not leave the others unwritten. The
     // first error is thrown afterwards, as it would have been from that connection's own nextTick.
     let failure: { error: unknown } | undefined;
     for (const flush of due) {
